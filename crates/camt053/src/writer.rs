@@ -1,0 +1,1 @@
+//! Streaming writer (to be written).

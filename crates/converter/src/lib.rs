@@ -1,0 +1,1 @@
+//! Ponto transactions to camt.053 statements (to be written).

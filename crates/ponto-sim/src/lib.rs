@@ -1,0 +1,1 @@
+//! Ponto API simulator (to be written).
