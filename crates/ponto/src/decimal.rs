@@ -65,18 +65,29 @@ mod tests {
     }
 
     fn amount(json: &str) -> Option<Decimal> {
-        serde_json::from_str::<Holder>(json).expect("valid json").amount
+        serde_json::from_str::<Holder>(json)
+            .expect("valid json")
+            .amount
     }
 
     #[test]
     fn keeps_scale_and_precision() {
-        assert_eq!(amount(r#"{"amount": 12.10}"#).map(|d| d.to_string()), Some("12.10".into()));
+        assert_eq!(
+            amount(r#"{"amount": 12.10}"#).map(|d| d.to_string()),
+            Some("12.10".into())
+        );
         assert_eq!(
             amount(r#"{"amount": 123456789012345.67}"#).map(|d| d.to_string()),
             Some("123456789012345.67".into())
         );
-        assert_eq!(amount(r#"{"amount": "-3.5"}"#).map(|d| d.to_string()), Some("-3.5".into()));
-        assert_eq!(amount(r#"{"amount": 1e2}"#).map(|d| d.to_string()), Some("100".into()));
+        assert_eq!(
+            amount(r#"{"amount": "-3.5"}"#).map(|d| d.to_string()),
+            Some("-3.5".into())
+        );
+        assert_eq!(
+            amount(r#"{"amount": 1e2}"#).map(|d| d.to_string()),
+            Some("100".into())
+        );
         assert_eq!(amount(r#"{"amount": null}"#), None);
         assert_eq!(amount(r#"{}"#), None);
     }
