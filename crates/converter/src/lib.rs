@@ -1,1 +1,24 @@
-//! Ponto transactions to camt.053 statements (to be written).
+//! Ponto transactions to camt.053 statements: the mapping rules of DESIGN.md, as pure
+//! functions without I/O. One small module per rule.
+
+pub mod amounts;
+pub mod balances;
+pub mod bank_codes;
+pub mod context;
+pub mod counterparty;
+pub mod dates;
+pub mod error;
+pub mod ids;
+pub mod labels;
+pub mod remittance;
+pub mod statement;
+pub mod text;
+pub mod transaction;
+
+pub use amounts::minor_units;
+pub use balances::StatementTotals;
+pub use context::AccountContext;
+pub use error::ConvertError;
+pub use ids::{StatementId, account_tag, ponto_id_reference};
+pub use statement::{group_header, statement_header};
+pub use transaction::{MappedTransaction, map_transaction, pending_resource};

@@ -1,0 +1,192 @@
+//! Amounts: exact decimals with the currency's ISO 4217 minor units, never rounded.
+
+use crate::error::ConvertError;
+use rust_decimal::Decimal;
+
+/// XSD `totalDigits` of `ActiveOrHistoricCurrencyAndAmount`.
+pub const MAX_TOTAL_DIGITS: u32 = 18;
+
+const ZERO_DECIMALS: &[&str] = &[
+    "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",
+    "VUV", "XAF", "XOF", "XPF",
+];
+const THREE_DECIMALS: &[&str] = &["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"];
+const FOUR_DECIMALS: &[&str] = &["CLF", "UYW"];
+const TWO_DECIMALS: &[&str] = &[
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF",
+    "CHE", "CHF", "CHW", "CNY", "COP", "COU", "CRC", "CUC", "CUP", "CVE", "CZK", "DKK", "DOP",
+    "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GTQ",
+    "GYD", "HKD", "HNL", "HRK", "HTG", "HUF", "IDR", "ILS", "INR", "IRR", "JMD", "KES", "KGS",
+    "KHR", "KPW", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "MAD", "MDL", "MGA", "MKD",
+    "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN",
+    "NIO", "NOK", "NPR", "NZD", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "QAR", "RON", "RSD",
+    "RUB", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SLL", "SOS", "SRD", "SSP",
+    "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH",
+    "USD", "USN", "UYU", "UZS", "VED", "VES", "WST", "XCD", "XCG", "YER", "ZAR", "ZMW", "ZWG",
+    "ZWL",
+];
+
+/// ISO 4217 minor units of an active currency code (upper case), `None` when the code is
+/// unknown or has none (gold, SDR, test codes…).
+pub fn minor_units(currency: &str) -> Option<u32> {
+    let tables: [(&[&str], u32); 4] = [
+        (TWO_DECIMALS, 2),
+        (ZERO_DECIMALS, 0),
+        (THREE_DECIMALS, 3),
+        (FOUR_DECIMALS, 4),
+    ];
+    tables
+        .iter()
+        .find(|(codes, _)| codes.contains(&currency))
+        .map(|&(_, units)| units)
+}
+
+/// Where an amount comes from, for error messages.
+pub struct AmountSource<'a> {
+    pub resource: &'a str,
+    pub field: &'a str,
+    pub currency: &'a str,
+}
+
+/// The unsigned amount with exactly `minor` decimals (12.1 EUR → 12.10). More decimals
+/// than the currency has (after dropping trailing zeros) or more than 18 digits is an
+/// error: the amount cannot be written exactly.
+pub fn unsigned_amount(
+    amount: Decimal,
+    minor: u32,
+    source: &AmountSource,
+) -> Result<Decimal, ConvertError> {
+    if amount.normalize().scale() > minor {
+        return Err(ConvertError::TooManyDecimals {
+            transaction: source.resource.to_owned(),
+            field: source.field.to_owned(),
+            amount: amount.to_string(),
+            currency: source.currency.to_owned(),
+            allowed: minor,
+        });
+    }
+    let magnitude = amount.abs();
+    if !fits_total_digits(magnitude, minor) {
+        return Err(ConvertError::InvalidField {
+            transaction: source.resource.to_owned(),
+            field: source.field.to_owned(),
+            value: amount.to_string(),
+            problem: format!(
+                "more than {MAX_TOTAL_DIGITS} digits with {minor} decimals (XSD totalDigits)"
+            ),
+        });
+    }
+    let mut rescaled = magnitude;
+    rescaled.rescale(minor);
+    Ok(rescaled)
+}
+
+/// Whether the magnitude, written with `minor` decimals, has at most 18 digits.
+fn fits_total_digits(magnitude: Decimal, minor: u32) -> bool {
+    let integer_digits = MAX_TOTAL_DIGITS.saturating_sub(minor);
+    let limit = Decimal::from_i128_with_scale(10_i128.pow(integer_digits), 0);
+    magnitude.trunc() < limit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn source(currency: &str) -> AmountSource<'_> {
+        AmountSource {
+            resource: "transaction t1",
+            field: "attributes.amount",
+            currency,
+        }
+    }
+
+    #[test]
+    fn minor_units_follow_iso_4217() {
+        assert_eq!(minor_units("EUR"), Some(2));
+        assert_eq!(minor_units("USD"), Some(2));
+        assert_eq!(minor_units("JPY"), Some(0));
+        assert_eq!(minor_units("KWD"), Some(3));
+        assert_eq!(minor_units("BHD"), Some(3));
+        assert_eq!(minor_units("JOD"), Some(3));
+        assert_eq!(minor_units("OMR"), Some(3));
+        assert_eq!(minor_units("TND"), Some(3));
+        assert_eq!(minor_units("CLF"), Some(4));
+        assert_eq!(minor_units("XAU"), None);
+        assert_eq!(minor_units("eur"), None);
+        assert_eq!(minor_units("ZZZ"), None);
+    }
+
+    #[test]
+    fn eur_amount_is_written_with_two_decimals() {
+        assert_eq!(
+            unsigned_amount(d("12.1"), 2, &source("EUR"))
+                .unwrap()
+                .to_string(),
+            "12.10"
+        );
+        assert_eq!(
+            unsigned_amount(d("-12.10"), 2, &source("EUR"))
+                .unwrap()
+                .to_string(),
+            "12.10"
+        );
+        assert_eq!(
+            unsigned_amount(d("5"), 2, &source("EUR"))
+                .unwrap()
+                .to_string(),
+            "5.00"
+        );
+        assert_eq!(
+            unsigned_amount(d("12.1000"), 2, &source("EUR"))
+                .unwrap()
+                .to_string(),
+            "12.10"
+        );
+    }
+
+    #[test]
+    fn too_many_decimals_is_an_error_not_a_rounding() {
+        let err = unsigned_amount(d("12.345"), 2, &source("EUR")).unwrap_err();
+        assert!(matches!(
+            err,
+            ConvertError::TooManyDecimals { allowed: 2, .. }
+        ));
+        let message = err.to_string();
+        assert!(
+            message.contains("t1")
+                && message.contains("attributes.amount")
+                && message.contains("12.345")
+        );
+    }
+
+    #[test]
+    fn yen_has_no_decimals_and_dinar_three() {
+        assert_eq!(
+            unsigned_amount(d("1500"), 0, &source("JPY"))
+                .unwrap()
+                .to_string(),
+            "1500"
+        );
+        assert!(unsigned_amount(d("1500.5"), 0, &source("JPY")).is_err());
+        assert_eq!(
+            unsigned_amount(d("-1.5"), 3, &source("KWD"))
+                .unwrap()
+                .to_string(),
+            "1.500"
+        );
+        assert!(unsigned_amount(d("1.2345"), 3, &source("KWD")).is_err());
+    }
+
+    #[test]
+    fn magnitudes_beyond_18_digits_are_rejected() {
+        assert!(unsigned_amount(d("9999999999999999.99"), 2, &source("EUR")).is_ok());
+        let err = unsigned_amount(d("10000000000000000"), 2, &source("EUR")).unwrap_err();
+        assert!(matches!(err, ConvertError::InvalidField { .. }));
+    }
+}

@@ -1,0 +1,205 @@
+//! The counterpart: for a credit it paid us (`Dbtr`/`DbtrAcct`), for a debit we paid it
+//! (`Cdtr`/`CdtrAcct`). Its reference is an IBAN when it validates, otherwise `Othr/Id`;
+//! what does not fit is handed back so it can go to `AddtlNtryInf` instead of being lost.
+
+use crate::text::{MAX_ID, MAX_NAME, MAX_OTHER_ACCOUNT_ID, name, one_line_opt};
+use camt053::{AccountId, CreditDebit, Party, RelatedParties};
+use iban::{Iban, IbanLike};
+
+/// A counterpart reference mapped to a party account, or the text that did not fit.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CounterpartAccount {
+    pub id: Option<AccountId>,
+    /// The cleaned reference when it is too long for `Othr/Id`.
+    pub overflow: Option<String>,
+}
+
+/// Spaces removed and upper-cased (how Odoo sanitises account numbers too).
+pub fn normalized_reference(reference: &str) -> Option<String> {
+    let cleaned = one_line_opt(Some(reference))?;
+    let compact: String = cleaned
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect();
+    (!compact.is_empty()).then_some(compact)
+}
+
+/// The electronic form of `text` when it is a valid IBAN (checksum and country format).
+pub fn valid_iban(text: &str) -> Option<String> {
+    text.parse::<Iban>()
+        .ok()
+        .map(|iban| iban.electronic_str().to_owned())
+}
+
+/// `counterpartReference` → `Id/IBAN`, `Id/Othr/Id` (≤34) or an overflow text.
+pub fn counterpart_account(reference: Option<&str>) -> CounterpartAccount {
+    let Some(compact) = reference.and_then(normalized_reference) else {
+        return CounterpartAccount::default();
+    };
+    if let Some(iban) = valid_iban(&compact) {
+        return CounterpartAccount {
+            id: Some(AccountId::Iban(iban)),
+            overflow: None,
+        };
+    }
+    if compact.chars().count() <= MAX_OTHER_ACCOUNT_ID {
+        return CounterpartAccount {
+            id: Some(AccountId::Other(compact)),
+            overflow: None,
+        };
+    }
+    CounterpartAccount {
+        id: None,
+        overflow: Some(compact),
+    }
+}
+
+/// A SEPA creditor identifier (Max35Text), or the overflow text when it is longer.
+pub fn creditor_id(text: Option<&str>) -> (Option<String>, Option<String>) {
+    match one_line_opt(text) {
+        Some(id) if id.chars().count() <= MAX_ID => (Some(id), None),
+        Some(id) => (None, Some(id)),
+        None => (None, None),
+    }
+}
+
+fn party(name: Option<String>, sepa_creditor_id: Option<String>) -> Option<Party> {
+    (name.is_some() || sepa_creditor_id.is_some()).then_some(Party {
+        name,
+        sepa_creditor_id,
+    })
+}
+
+/// `RltdPties` for an entry in `direction`. The SEPA creditor id belongs to the creditor:
+/// the counterpart for a debit (a direct debit we paid), ourselves for a credit.
+pub fn related_parties(
+    direction: CreditDebit,
+    counterpart_name: Option<&str>,
+    account: Option<AccountId>,
+    sepa_creditor_id: Option<String>,
+) -> RelatedParties {
+    let name = name(counterpart_name, MAX_NAME);
+    match direction {
+        CreditDebit::Credit => RelatedParties {
+            debtor: party(name, None),
+            debtor_account: account,
+            creditor: party(None, sepa_creditor_id),
+            creditor_account: None,
+        },
+        CreditDebit::Debit => RelatedParties {
+            debtor: None,
+            debtor_account: None,
+            creditor: party(name, sepa_creditor_id),
+            creditor_account: account,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iban_with_spaces_and_lower_case_becomes_electronic() {
+        let account = counterpart_account(Some("be68 5390 0754 7034"));
+        assert_eq!(
+            account.id,
+            Some(AccountId::Iban("BE68539007547034".to_owned()))
+        );
+        assert_eq!(account.overflow, None);
+    }
+
+    #[test]
+    fn invalid_iban_goes_to_other_id() {
+        let account = counterpart_account(Some("BE68 5390 0754 7035"));
+        assert_eq!(
+            account.id,
+            Some(AccountId::Other("BE68539007547035".to_owned()))
+        );
+    }
+
+    #[test]
+    fn non_iban_numbers_go_to_other_id() {
+        let account = counterpart_account(Some("123-4567890-12"));
+        assert_eq!(
+            account.id,
+            Some(AccountId::Other("123-4567890-12".to_owned()))
+        );
+    }
+
+    #[test]
+    fn too_long_reference_is_kept_as_overflow() {
+        let long = "X".repeat(40);
+        let account = counterpart_account(Some(&long));
+        assert_eq!(account.id, None);
+        assert_eq!(account.overflow, Some(long));
+    }
+
+    #[test]
+    fn empty_reference_gives_nothing() {
+        assert_eq!(
+            counterpart_account(Some(" \t ")),
+            CounterpartAccount::default()
+        );
+        assert_eq!(counterpart_account(None), CounterpartAccount::default());
+    }
+
+    #[test]
+    fn credit_puts_the_counterpart_in_debtor_and_our_creditor_id_on_the_creditor() {
+        let parties = related_parties(
+            CreditDebit::Credit,
+            Some("Muster\nGmbH"),
+            Some(AccountId::Iban("DE02120300000000202051".to_owned())),
+            Some("BE68ZZZ0123456789".to_owned()),
+        );
+        assert_eq!(parties.debtor.unwrap().name.as_deref(), Some("Muster GmbH"));
+        assert!(parties.debtor_account.is_some());
+        let creditor = parties.creditor.unwrap();
+        assert_eq!(creditor.name, None);
+        assert_eq!(
+            creditor.sepa_creditor_id.as_deref(),
+            Some("BE68ZZZ0123456789")
+        );
+        assert_eq!(parties.creditor_account, None);
+    }
+
+    #[test]
+    fn debit_puts_the_counterpart_and_its_creditor_id_in_creditor() {
+        let parties = related_parties(
+            CreditDebit::Debit,
+            Some("Energy Co"),
+            None,
+            Some("DE98ZZZ09999999999".to_owned()),
+        );
+        assert_eq!(parties.debtor, None);
+        let creditor = parties.creditor.unwrap();
+        assert_eq!(creditor.name.as_deref(), Some("Energy Co"));
+        assert_eq!(
+            creditor.sepa_creditor_id.as_deref(),
+            Some("DE98ZZZ09999999999")
+        );
+    }
+
+    #[test]
+    fn names_are_cut_to_140_characters() {
+        let long = "N".repeat(300);
+        let parties = related_parties(CreditDebit::Debit, Some(&long), None, None);
+        assert_eq!(parties.creditor.unwrap().name.unwrap().chars().count(), 140);
+    }
+
+    #[test]
+    fn no_name_no_id_means_no_party() {
+        let parties = related_parties(CreditDebit::Credit, Some("\u{1}"), None, None);
+        assert_eq!(parties, RelatedParties::default());
+    }
+
+    #[test]
+    fn long_creditor_id_overflows() {
+        assert_eq!(creditor_id(Some(&"C".repeat(36))).0, None);
+        assert_eq!(
+            creditor_id(Some(" BE68ZZZ0123456789 ")).0.as_deref(),
+            Some("BE68ZZZ0123456789")
+        );
+    }
+}

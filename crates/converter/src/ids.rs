@@ -1,0 +1,181 @@
+//! Identifiers: every camt id is at most 35 characters, statement ids are unique across
+//! accounts (the account tag) and never reused (ledger sequence or content hash).
+
+use crate::error::ConvertError;
+use crate::text::MAX_ID;
+use chrono::NaiveDate;
+use std::fmt;
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+/// FNV-1a, 64 bits: small, stable across Rust versions and platforms (unlike `Hash`).
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(FNV_OFFSET, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME)
+    })
+}
+
+/// 12 upper-case hex characters identifying an account: FNV-1a-64 over
+/// `"<IBAN or reference>|<CURRENCY>"`, its top 48 bits.
+pub fn account_tag(account_id: &str, currency: &str) -> String {
+    let hash = fnv1a64(format!("{account_id}|{currency}").as_bytes());
+    format!("{hash:016X}")[..12].to_owned()
+}
+
+/// `Stmt/Id` and `GrpHdr/MsgId`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StatementId(String);
+
+impl StatementId {
+    /// A ledger statement: `"{tag}-{sequence:06}"`, the sequence being `ElctrncSeqNb`.
+    pub fn for_ledger(account_tag: &str, sequence: u64) -> Self {
+        StatementId(format!("{account_tag}-{sequence:06}"))
+    }
+
+    /// A stateless conversion: `"{tag}-{YYYYMMDD}-{8 hex}"` where the hex is a hash of the
+    /// sorted Ponto ids, so the same input gives the same id and other content another.
+    pub fn for_content<'a>(
+        account_tag: &str,
+        first_day: NaiveDate,
+        ponto_ids: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        let mut ids: Vec<&str> = ponto_ids.into_iter().collect();
+        ids.sort_unstable();
+        let content = format!("{:016X}", fnv1a64(ids.join("\n").as_bytes()));
+        StatementId(format!(
+            "{account_tag}-{}-{}",
+            first_day.format("%Y%m%d"),
+            &content[..8]
+        ))
+    }
+
+    /// An id read back (from the ledger, for instance): non-empty, at most 35 characters,
+    /// without whitespace or XML-forbidden characters.
+    pub fn parse(id: &str) -> Result<Self, ConvertError> {
+        let problem = if id.is_empty() {
+            Some("empty")
+        } else if id.chars().count() > MAX_ID {
+            Some("longer than 35 characters")
+        } else if !id.chars().all(|c| c.is_ascii_graphic()) {
+            Some("only printable ASCII without spaces is allowed")
+        } else {
+            None
+        };
+        match problem {
+            Some(problem) => Err(ConvertError::InvalidStatementId {
+                id: id.to_owned(),
+                problem: problem.to_owned(),
+            }),
+            None => Ok(StatementId(id.to_owned())),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for StatementId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The Ponto transaction id as a camt reference: the UUID without hyphens (32 chars).
+/// Anything that does not fit Max35Text as printable ASCII is an error, never cut
+/// (a cut id could collide with another transaction's).
+pub fn ponto_id_reference(id: &str) -> Result<String, ConvertError> {
+    let reference: String = id.trim().chars().filter(|&c| c != '-').collect();
+    let problem = if reference.is_empty() {
+        Some("empty")
+    } else if reference.chars().count() > MAX_ID {
+        Some("longer than 35 characters without hyphens")
+    } else if !reference.chars().all(|c| c.is_ascii_graphic()) {
+        Some("only printable ASCII without spaces is allowed")
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(ConvertError::InvalidField {
+            transaction: crate::error::transaction_label(Some(id)),
+            field: "id".to_owned(),
+            value: id.to_owned(),
+            problem: problem.to_owned(),
+        }),
+        None => Ok(reference),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv_matches_the_published_test_vectors() {
+        assert_eq!(fnv1a64(b""), 0xcbf29ce484222325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63dc4c8601ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x85944171f73967e8);
+    }
+
+    #[test]
+    fn account_tag_is_12_upper_hex_and_differs_per_account_and_currency() {
+        let tag = account_tag("BE68539007547034", "EUR");
+        assert_eq!(tag.len(), 12);
+        assert!(
+            tag.chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        );
+        assert_eq!(tag, account_tag("BE68539007547034", "EUR"));
+        assert_ne!(tag, account_tag("BE68539007547034", "USD"));
+        assert_ne!(tag, account_tag("BE71096123456769", "EUR"));
+    }
+
+    #[test]
+    fn ledger_ids_fit_35_characters_even_for_huge_sequences() {
+        let tag = account_tag("MT84MALT011000012345MTLCAST001S", "EUR");
+        assert_eq!(
+            StatementId::for_ledger(&tag, 7).as_str(),
+            format!("{tag}-000007")
+        );
+        assert!(StatementId::for_ledger(&tag, u64::MAX).as_str().len() <= 35);
+    }
+
+    #[test]
+    fn content_ids_are_stable_and_depend_on_content() {
+        let tag = account_tag("BE68539007547034", "EUR");
+        let day = NaiveDate::from_ymd_opt(2024, 1, 31).unwrap();
+        let a = StatementId::for_content(&tag, day, ["b", "a"]);
+        let b = StatementId::for_content(&tag, day, ["a", "b"]);
+        let c = StatementId::for_content(&tag, day, ["a", "c"]);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert!(a.as_str().starts_with(&format!("{tag}-20240131-")));
+        assert!(a.as_str().len() <= 35);
+        assert_eq!(a.to_string(), a.as_str());
+    }
+
+    #[test]
+    fn uuid_loses_its_hyphens() {
+        let reference = ponto_id_reference("2ed8a9f4-2b1f-4a45-9d84-0c2b2a3c9e4d").unwrap();
+        assert_eq!(reference, "2ed8a9f42b1f4a459d840c2b2a3c9e4d");
+        assert_eq!(reference.len(), 32);
+    }
+
+    #[test]
+    fn ids_that_do_not_fit_are_errors() {
+        assert!(ponto_id_reference(&"a".repeat(36)).is_err());
+        assert!(ponto_id_reference("").is_err());
+        assert!(ponto_id_reference("has space").is_err());
+        let err = ponto_id_reference(&"b".repeat(40)).unwrap_err();
+        assert!(err.to_string().contains("id"));
+    }
+
+    #[test]
+    fn parsed_statement_ids_are_checked() {
+        assert!(StatementId::parse("ABC-000001").is_ok());
+        assert!(StatementId::parse("").is_err());
+        assert!(StatementId::parse(&"x".repeat(36)).is_err());
+        assert!(StatementId::parse("a b").is_err());
+    }
+}

@@ -1,0 +1,180 @@
+//! Text cleaning: what XML 1.0 forbids is removed, one-line fields lose their line
+//! breaks, and every text respects its XSD length counted in characters (code points).
+
+/// XSD `Max140Text`: party names, `Ustrd`.
+pub const MAX_NAME: usize = 140;
+/// XSD `Max70Text`: account names.
+pub const MAX_ACCOUNT_NAME: usize = 70;
+/// XSD `Max140Text` of one `Ustrd` element.
+pub const MAX_USTRD: usize = 140;
+/// XSD `Max500Text`: `AddtlNtryInf`, `AddtlTxInf`.
+pub const MAX_INFO: usize = 500;
+/// XSD `Max35Text`: every id and reference.
+pub const MAX_ID: usize = 35;
+/// XSD `Max34Text`: `Othr/Id` of an account.
+pub const MAX_OTHER_ACCOUNT_ID: usize = 34;
+
+/// Whether XML 1.0 allows the character at all (#x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD
+/// #x10000-#x10FFFF; surrogates cannot occur in a Rust `char`).
+pub fn xml_allowed(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+}
+
+/// Removes the characters XML 1.0 forbids, keeping line breaks.
+pub fn strip_forbidden(text: &str) -> String {
+    text.chars().filter(|&c| xml_allowed(c)).collect()
+}
+
+/// A one-line field: forbidden characters removed, any run of whitespace (CR, LF, TAB,
+/// spaces) turned into one space, trimmed. `None` when nothing is left, because an empty
+/// element is invalid (XSD minLength 1) and crashes the OCA importer.
+pub fn one_line(text: &str) -> Option<String> {
+    let cleaned = strip_forbidden(text);
+    let joined = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!joined.is_empty()).then_some(joined)
+}
+
+/// [`one_line`] on an optional value.
+pub fn one_line_opt(text: Option<&str>) -> Option<String> {
+    text.and_then(one_line)
+}
+
+/// Cuts `text` to at most `max` characters (names only: a cut name still identifies).
+pub fn truncate_chars(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => text[..end].trim_end().to_owned(),
+        None => text.to_owned(),
+    }
+}
+
+/// A cleaned one-line name of at most `max` characters.
+pub fn name(text: Option<&str>, max: usize) -> Option<String> {
+    one_line_opt(text).map(|n| truncate_chars(&n, max))
+}
+
+/// Splits a cleaned one-line text into pieces of at most `max` characters, breaking at
+/// spaces, so that joining the pieces with single spaces gives the text back. Only a
+/// single word longer than `max` is broken inside the word. Nothing is ever dropped.
+pub fn split_text(text: &str, max: usize) -> Vec<String> {
+    let max = max.max(1);
+    let mut pieces = Vec::new();
+    let mut current = String::new();
+    let mut current_len = 0;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let word_len = word.chars().count();
+        let needed = if current.is_empty() {
+            word_len
+        } else {
+            current_len + 1 + word_len
+        };
+        if needed <= max {
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+            current_len = needed;
+            continue;
+        }
+        if !current.is_empty() {
+            pieces.push(std::mem::take(&mut current));
+        }
+        let mut chars: Vec<char> = word.chars().collect();
+        while chars.len() > max {
+            let rest = chars.split_off(max);
+            pieces.push(chars.into_iter().collect());
+            chars = rest;
+        }
+        current_len = chars.len();
+        current = chars.into_iter().collect();
+    }
+    if !current.is_empty() {
+        pieces.push(current);
+    }
+    pieces
+}
+
+/// Joins the present, non-empty parts with `separator`.
+pub fn join_present<'a>(
+    parts: impl IntoIterator<Item = Option<&'a str>>,
+    separator: &str,
+) -> Option<String> {
+    let parts: Vec<&str> = parts
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.is_empty())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(separator))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_removed_and_line_breaks_become_spaces() {
+        let hostile = "A\u{0}B\u{1}\u{8}C\r\nD\tE\u{B}\u{C}F\u{FFFE}\u{FFFF}  G";
+        assert_eq!(one_line(hostile).as_deref(), Some("ABC D EF G"));
+    }
+
+    #[test]
+    fn xml_specials_emoji_and_rtl_are_kept_for_the_writer_to_escape() {
+        let text = "<a & \"b\"> 'c' 😀 שלום \u{202E}x";
+        assert_eq!(one_line(text).as_deref(), Some(text));
+    }
+
+    #[test]
+    fn only_whitespace_or_controls_is_omitted() {
+        assert_eq!(one_line(" \r\n\t\u{1}\u{1F} "), None);
+        assert_eq!(one_line_opt(None), None);
+    }
+
+    #[test]
+    fn truncation_counts_characters_not_bytes() {
+        let name = "é".repeat(200);
+        let cut = truncate_chars(&name, MAX_NAME);
+        assert_eq!(cut.chars().count(), 140);
+        assert_eq!(truncate_chars("short", 140), "short");
+    }
+
+    #[test]
+    fn truncation_does_not_leave_a_trailing_space() {
+        assert_eq!(truncate_chars("abc def", 4), "abc");
+    }
+
+    #[test]
+    fn long_remittance_is_split_at_word_boundaries_and_loses_nothing() {
+        let words: Vec<String> = (0..120).map(|i| format!("word{i}")).collect();
+        let text = words.join(" ");
+        assert!(text.chars().count() > 600);
+        let pieces = split_text(&text, MAX_USTRD);
+        assert!(pieces.len() >= 5);
+        assert!(
+            pieces
+                .iter()
+                .all(|p| !p.is_empty() && p.chars().count() <= 140)
+        );
+        assert!(
+            pieces
+                .iter()
+                .all(|p| !p.starts_with(' ') && !p.ends_with(' '))
+        );
+        assert_eq!(pieces.join(" "), text);
+    }
+
+    #[test]
+    fn a_word_longer_than_the_limit_is_broken_inside_the_word() {
+        let text = format!("a {} b", "x".repeat(300));
+        let pieces = split_text(&text, 140);
+        assert!(pieces.iter().all(|p| p.chars().count() <= 140));
+        assert_eq!(pieces.concat().replace(' ', ""), text.replace(' ', ""));
+    }
+
+    #[test]
+    fn short_text_is_one_piece() {
+        assert_eq!(
+            split_text("hello world", 140),
+            vec!["hello world".to_owned()]
+        );
+        assert!(split_text("", 140).is_empty());
+    }
+}

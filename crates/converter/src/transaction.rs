@@ -1,0 +1,196 @@
+//! One booked Ponto transaction → one `Ntry` with exactly one `TxDtls`.
+
+use crate::amounts::{AmountSource, unsigned_amount};
+use crate::bank_codes::bank_transaction_code;
+use crate::context::AccountContext;
+use crate::counterparty::{counterpart_account, creditor_id, related_parties};
+use crate::dates::local_date;
+use crate::error::{ConvertError, transaction_label};
+use crate::ids::ponto_id_reference;
+use crate::labels::{LabelSources, additional_transaction_info};
+use crate::remittance::remittance;
+use crate::text::{MAX_ID, MAX_INFO, join_present, one_line_opt, truncate_chars};
+use camt053::{CreditDebit, Entry, EntryStatus, References, TransactionDetails};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+/// A mapped transaction with what statement assembly needs besides the entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MappedTransaction {
+    pub entry: Entry,
+    pub ponto_id: String,
+    pub booking_date: NaiveDate,
+    /// Signed, with exactly the currency's minor units.
+    pub signed_amount: Decimal,
+    pub execution: DateTime<Utc>,
+}
+
+/// Ponto's pending transactions (`type` "pendingTransaction") never go into a camt.053.
+pub fn pending_resource(tx: &ponto::Transaction) -> bool {
+    tx.kind
+        .as_deref()
+        .is_some_and(|kind| kind.trim().eq_ignore_ascii_case("pendingTransaction"))
+}
+
+/// Maps one booked Ponto transaction. Errors name the transaction id and the field.
+pub fn map_transaction(
+    tx: &ponto::Transaction,
+    ctx: &AccountContext,
+) -> Result<MappedTransaction, ConvertError> {
+    let label = transaction_label(tx.id.as_deref());
+    let missing = |field: &str| ConvertError::MissingField {
+        transaction: label.clone(),
+        field: field.to_owned(),
+    };
+    let ponto_id = tx
+        .id
+        .as_deref()
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| missing("id"))?;
+    let reference = ponto_id_reference(ponto_id)?;
+    let a = &tx.attributes;
+    let amount = a.amount.ok_or_else(|| missing("attributes.amount"))?;
+    let execution = a
+        .execution_date
+        .ok_or_else(|| missing("attributes.executionDate"))?;
+    check_currency(a.currency.as_deref(), ctx, &label)?;
+    let source = AmountSource {
+        resource: &label,
+        field: "attributes.amount",
+        currency: &ctx.currency,
+    };
+    let unsigned = unsigned_amount(amount, ctx.minor_units, &source)?;
+    let direction = CreditDebit::of(amount);
+    let booking_date = local_date(execution, ctx.time_zone);
+    let value_date = local_date(a.value_date.unwrap_or(execution), ctx.time_zone);
+
+    let (end_to_end_id, end_to_end_overflow) = fitting_id(a.end_to_end_id.as_deref());
+    let (mandate_id, mandate_overflow) = fitting_id(a.mandate_id.as_deref());
+    let (sepa_creditor_id, creditor_overflow) = creditor_id(a.creditor_id.as_deref());
+    let account = counterpart_account(a.counterpart_reference.as_deref());
+    let rmt = remittance(
+        a.remittance_information.as_deref(),
+        a.remittance_information_type.as_deref(),
+    );
+    let sources = LabelSources {
+        description: a.description.as_deref(),
+        counterpart_name: a.counterpart_name.as_deref(),
+        card_reference: a.card_reference.as_deref(),
+        counterpart_reference: a.counterpart_reference.as_deref(),
+        additional_information: a.additional_information.as_deref(),
+        end_to_end_id: a.end_to_end_id.as_deref(),
+    };
+    let details = TransactionDetails {
+        refs: References {
+            account_servicer_ref: Some(reference.clone()),
+            end_to_end_id,
+            mandate_id,
+            ..Default::default()
+        },
+        amount: Some((unsigned, ctx.currency.clone())),
+        related_parties: related_parties(
+            direction,
+            a.counterpart_name.as_deref(),
+            account.id,
+            sepa_creditor_id,
+        ),
+        purpose: purpose_code(a.purpose_code.as_deref()),
+        additional_info: additional_transaction_info(&rmt, &sources),
+        remittance: rmt,
+        return_info: None,
+    };
+    let overflow = Overflow {
+        end_to_end_id: end_to_end_overflow,
+        mandate_id: mandate_overflow,
+        creditor_id: creditor_overflow,
+        counterpart_account: account.overflow,
+    };
+    let entry = Entry {
+        entry_ref: None,
+        amount: unsigned,
+        currency: ctx.currency.clone(),
+        direction,
+        reversal: false,
+        status: EntryStatus::Booked,
+        booking_date: Some(booking_date),
+        value_date: Some(value_date),
+        account_servicer_ref: Some(reference),
+        bank_transaction_code: bank_transaction_code(
+            a.bank_transaction_code.as_deref(),
+            a.proprietary_bank_transaction_code.as_deref(),
+        ),
+        details: vec![details],
+        additional_info: entry_info(
+            a.description.as_deref(),
+            a.additional_information.as_deref(),
+            &overflow,
+        ),
+    };
+    Ok(MappedTransaction {
+        entry,
+        ponto_id: ponto_id.to_owned(),
+        booking_date,
+        signed_amount: direction.signed(unsigned),
+        execution,
+    })
+}
+
+/// A transaction currency must be the account's; a missing one means the account's.
+fn check_currency(
+    currency: Option<&str>,
+    ctx: &AccountContext,
+    label: &str,
+) -> Result<(), ConvertError> {
+    match currency.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) if !c.eq_ignore_ascii_case(&ctx.currency) => Err(ConvertError::CurrencyMismatch {
+            transaction: label.to_owned(),
+            account_currency: ctx.currency.clone(),
+            transaction_currency: c.to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A reference for a Max35Text field, or (when longer) the text to keep elsewhere.
+fn fitting_id(text: Option<&str>) -> (Option<String>, Option<String>) {
+    match one_line_opt(text) {
+        Some(id) if id.chars().count() <= MAX_ID => (Some(id), None),
+        Some(id) => (None, Some(id)),
+        None => (None, None),
+    }
+}
+
+/// `Purp/Cd` is an external code of 1 to 4 characters; anything else is left out.
+fn purpose_code(code: Option<&str>) -> Option<String> {
+    one_line_opt(code).filter(|c| c.chars().count() <= 4)
+}
+
+/// Texts that did not fit their own element and go into `AddtlNtryInf` instead.
+struct Overflow {
+    end_to_end_id: Option<String>,
+    mandate_id: Option<String>,
+    creditor_id: Option<String>,
+    counterpart_account: Option<String>,
+}
+
+/// `AddtlNtryInf`: the bank's description, additional information and whatever did not
+/// fit elsewhere, separated by " / ", cleaned, at most 500 characters.
+fn entry_info(
+    description: Option<&str>,
+    additional: Option<&str>,
+    overflow: &Overflow,
+) -> Option<String> {
+    let labelled =
+        |name: &str, value: &Option<String>| value.as_ref().map(|v| format!("{name}: {v}"));
+    let parts = [
+        one_line_opt(description),
+        one_line_opt(additional),
+        labelled("EndToEndId", &overflow.end_to_end_id),
+        labelled("MandateId", &overflow.mandate_id),
+        labelled("CreditorId", &overflow.creditor_id),
+        labelled("Counterpart account", &overflow.counterpart_account),
+    ];
+    let text = join_present(parts.iter().map(Option::as_deref), " / ")?;
+    Some(truncate_chars(&text, MAX_INFO))
+}
