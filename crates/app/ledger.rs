@@ -1,1 +1,174 @@
-//! The ledger (to be written).
+//! The ledger: an SQLite database in the state directory that makes delivery into the
+//! drop folder exactly-once. Per account it holds the exported Ponto transaction ids,
+//! the statement counter, the closing balance of the last statement, the read cursor
+//! and the outbox of statements rendered but not yet published, plus the run history,
+//! balance checks and changed transactions that `status` reports.
+//!
+//! Every write that belongs together is one SQLite transaction (see
+//! [`Ledger::record_statement`]); the database runs in WAL mode with
+//! `synchronous=FULL`, so a recorded statement survives a crash or power loss.
+//! Amounts are exact decimals stored as TEXT; times are RFC 3339 UTC TEXT.
+//!
+//! A [`Ledger`] can be shared between threads (`&self` methods, one connection behind
+//! a mutex); several processes may open the same file (SQLite locks, with a busy
+//! timeout; a lock held too long is [`ErrorKind::Busy`], a temporary failure).
+
+mod accounts;
+mod error;
+mod history;
+mod migrations;
+mod outbox;
+mod status;
+#[cfg(test)]
+mod tests;
+
+pub use accounts::{AccountInfo, AccountState};
+pub use error::{ErrorKind, LedgerError};
+pub use history::{BalanceCheck, RunOutcome, RunRecord};
+pub use outbox::{ChangedTransaction, OutboxItem, PlannedStatement, PublishedFile};
+pub use status::{AccountStatus, BalanceDifference, LastRun};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::Connection;
+use rust_decimal::Decimal;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// The database file inside the state directory.
+pub const FILE_NAME: &str = "ledger.sqlite3";
+
+/// How long a writer waits for another process's lock before giving up with `Busy`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The stable key of an account in the ledger: IBAN (electronic form) and currency.
+/// The organization is left out on purpose: renaming an organization in the config
+/// must not orphan the account's history (the config rejects the same IBAN and
+/// currency twice, across organizations too).
+pub fn account_key(iban: &str, currency: &str) -> String {
+    format!("{iban}/{currency}")
+}
+
+/// An open ledger.
+pub struct Ledger {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger").field("path", &self.path).finish()
+    }
+}
+
+impl Ledger {
+    /// Opens (creating the folder and the database if needed) the ledger in
+    /// `state_dir` and brings its schema up to date.
+    pub fn open(state_dir: &Path) -> Result<Ledger, LedgerError> {
+        Self::open_with(state_dir, migrations::LATEST, BUSY_TIMEOUT)
+    }
+
+    /// Opens the ledger migrated only up to `version` (the migration test needs a
+    /// database as an older program left it) and with the given busy timeout.
+    fn open_with(
+        state_dir: &Path,
+        version: u32,
+        busy_timeout: Duration,
+    ) -> Result<Ledger, LedgerError> {
+        let path = state_dir.join(FILE_NAME);
+        std::fs::create_dir_all(state_dir)
+            .map_err(|source| LedgerError::new(&path, ErrorKind::CreateDir(source)))?;
+        let mut conn = Connection::open(&path).map_err(|e| LedgerError::sqlite(&path, e))?;
+        configure(&conn, busy_timeout).map_err(|e| LedgerError::sqlite(&path, e))?;
+        migrations::migrate(&mut conn, version).map_err(|kind| LedgerError::new(&path, kind))?;
+        Ok(Ledger {
+            path,
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<u32, LedgerError> {
+        self.read(|conn| migrations::version(conn).map_err(ErrorKind::from))
+    }
+
+    /// Runs `f` on the connection; errors get the database path.
+    fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, ErrorKind>,
+    ) -> Result<T, LedgerError> {
+        let mut conn = self.lock();
+        f(&mut conn).map_err(|kind| LedgerError::new(&self.path, kind))
+    }
+
+    /// A read on the connection (shorthand for [`Ledger::with_conn`] with `&Connection`).
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, ErrorKind>,
+    ) -> Result<T, LedgerError> {
+        self.with_conn(|conn| f(conn))
+    }
+
+    /// A panic while the lock was held cannot leave a half-written state behind: every
+    /// write is an SQLite transaction that rolls back when dropped.
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn configure(conn: &Connection, busy_timeout: Duration) -> rusqlite::Result<()> {
+    conn.busy_timeout(busy_timeout)?;
+    // journal_mode answers with the mode it ended up in; WAL lets readers (status)
+    // run beside a writer (fetch).
+    let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_timestamp(column: &str, text: &str) -> Result<DateTime<Utc>, ErrorKind> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| ErrorKind::Corrupt(format!("{column} is not a time: {text:?}")))
+}
+
+fn parse_optional_timestamp(
+    column: &str,
+    text: Option<String>,
+) -> Result<Option<DateTime<Utc>>, ErrorKind> {
+    text.map(|t| parse_timestamp(column, &t)).transpose()
+}
+
+fn parse_decimal(column: &str, text: &str) -> Result<Decimal, ErrorKind> {
+    Decimal::from_str(text)
+        .map_err(|_| ErrorKind::Corrupt(format!("{column} is not a decimal: {text:?}")))
+}
+
+fn parse_optional_decimal(
+    column: &str,
+    text: Option<String>,
+) -> Result<Option<Decimal>, ErrorKind> {
+    text.map(|t| parse_decimal(column, &t)).transpose()
+}
+
+fn path_text(path: &Path) -> Result<&str, ErrorKind> {
+    path.to_str()
+        .ok_or_else(|| ErrorKind::NonUtf8Path(path.to_path_buf()))
+}
+
+/// SQLite integers are i64; counts and sequence numbers are never negative.
+fn to_u64(column: &str, value: i64) -> Result<u64, ErrorKind> {
+    u64::try_from(value).map_err(|_| ErrorKind::Corrupt(format!("{column} is negative: {value}")))
+}
