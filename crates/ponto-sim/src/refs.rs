@@ -116,7 +116,14 @@ mod tests {
         let digits: String = ogm.chars().filter(char::is_ascii_digit).collect();
         let base: u64 = digits[..10].parse().unwrap();
         let check: u64 = digits[10..].parse().unwrap();
-        assert_eq!(if base % 97 == 0 { 97 } else { base % 97 }, check);
+        assert_eq!(
+            if base.is_multiple_of(97) {
+                97
+            } else {
+                base % 97
+            },
+            check
+        );
         let rf = rf_reference(&mut rng);
         assert_eq!(mod97(&format!("{}{}", &rf[4..], &rf[..4])), 1, "{rf}");
         // the Bundesbank's published example creditor id

@@ -139,6 +139,8 @@ impl World {
         world
     }
 
+    // amounts are in cents, written `euros_cents`
+    #[allow(clippy::inconsistent_digit_grouping)]
     fn new_account(
         &mut self,
         rng: &mut Rng,
