@@ -1,0 +1,175 @@
+//! Property: any Ponto transaction with a valid amount maps, and every text in the entry
+//! fits its XSD length, is non-empty, one-line and free of XML-forbidden characters.
+
+mod common;
+
+use camt053::{CreditDebit, Entry};
+use common::*;
+use converter::bank_codes::is_known_combination;
+use converter::map_transaction;
+use converter::text::{one_line, xml_allowed};
+use ponto::{Resource, TransactionAttributes};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+fn hostile_char() -> impl Strategy<Value = char> {
+    prop_oneof![
+        4 => any::<char>(),
+        2 => (0u32..0x20).prop_map(|c| char::from_u32(c).unwrap_or(' ')),
+        2 => prop::sample::select(vec![' ', '\n', '\r', '\t', '&', '<', '>', '"', '\u{FFFE}', '\u{FFFF}', '\u{202E}', '😀']),
+        4 => proptest::char::range('a', 'z'),
+    ]
+}
+
+fn text() -> impl Strategy<Value = Option<String>> {
+    proptest::option::of(prop::collection::vec(hostile_char(), 0..400).prop_map(String::from_iter))
+}
+
+fn amount() -> impl Strategy<Value = Decimal> {
+    (-1_000_000_000_000i64..1_000_000_000_000, 0u32..=2)
+        .prop_map(|(m, scale)| Decimal::new(m, scale))
+}
+
+fn instant() -> impl Strategy<Value = chrono::DateTime<chrono::Utc>> {
+    (946_684_800i64..2_208_988_800)
+        .prop_map(|s| chrono::DateTime::from_timestamp(s, 0).unwrap_or_default())
+}
+
+fn attributes() -> impl Strategy<Value = TransactionAttributes> {
+    let core = (
+        amount(),
+        instant(),
+        proptest::option::of(instant()),
+        proptest::option::of(Just("EUR".to_owned())),
+    );
+    let texts1 = (text(), text(), text(), text(), text(), text());
+    let texts2 = (text(), text(), text(), text(), text(), text(), text());
+    let kind = proptest::option::of(prop_oneof![
+        Just("structured".to_owned()),
+        Just("unstructured".to_owned()),
+        ".{0,12}".prop_map(|s| s),
+    ]);
+    (core, texts1, texts2, kind).prop_map(|((amount, execution, value, currency), t1, t2, kind)| {
+        TransactionAttributes {
+            amount: Some(amount),
+            currency,
+            execution_date: Some(execution),
+            value_date: value,
+            description: t1.0,
+            remittance_information: t1.1,
+            counterpart_name: t1.2,
+            counterpart_reference: t1.3,
+            bank_transaction_code: t1.4,
+            proprietary_bank_transaction_code: t1.5,
+            end_to_end_id: t2.0,
+            purpose_code: t2.1,
+            mandate_id: t2.2,
+            creditor_id: t2.3,
+            additional_information: t2.4,
+            card_reference: t2.5,
+            internal_reference: t2.6,
+            remittance_information_type: kind,
+            ..Default::default()
+        }
+    })
+}
+
+/// Every text of the entry with its maximum length in characters.
+fn texts(entry: &Entry) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    let mut push = |value: &Option<String>, max: usize| {
+        if let Some(v) = value {
+            out.push((v.clone(), max));
+        }
+    };
+    push(&entry.additional_info, 500);
+    push(&entry.account_servicer_ref, 35);
+    push(
+        &entry
+            .bank_transaction_code
+            .proprietary
+            .as_ref()
+            .map(|p| p.code.clone()),
+        35,
+    );
+    for d in &entry.details {
+        push(&d.refs.account_servicer_ref, 35);
+        push(&d.refs.end_to_end_id, 35);
+        push(&d.refs.mandate_id, 35);
+        push(&d.purpose, 4);
+        push(&d.additional_info, 500);
+        for party in [&d.related_parties.debtor, &d.related_parties.creditor]
+            .into_iter()
+            .flatten()
+        {
+            push(&party.name, 140);
+            push(&party.sepa_creditor_id, 35);
+        }
+        for account in [
+            &d.related_parties.debtor_account,
+            &d.related_parties.creditor_account,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            // IBAN2007Identifier and Max34Text are both at most 34 characters.
+            push(&Some(account.as_str().to_owned()), 34);
+        }
+        for ustrd in &d.remittance.unstructured {
+            push(&Some(ustrd.clone()), 140);
+        }
+        push(
+            &d.remittance
+                .creditor_reference
+                .as_ref()
+                .map(|r| r.reference.clone()),
+            35,
+        );
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn any_transaction_maps_to_a_valid_entry(attributes in attributes()) {
+        let tx = Resource { kind: Some("transaction".to_owned()), id: Some(TX_ID.to_owned()), attributes, relationships: None, meta: None, links: None };
+        let mapped = map_transaction(&tx, &context("EUR")).unwrap();
+        let entry = &mapped.entry;
+        for (value, max) in texts(entry) {
+            prop_assert!(!value.is_empty());
+            prop_assert!(value.chars().count() <= max, "{value:?} longer than {max}");
+            prop_assert!(value.chars().all(xml_allowed), "{value:?}");
+            prop_assert!(!value.contains(['\r', '\n', '\t']), "{value:?}");
+            prop_assert_eq!(value.trim(), value.as_str());
+        }
+        if let Some(domain) = &entry.bank_transaction_code.domain {
+            prop_assert!(is_known_combination(&domain.domain, &domain.family, &domain.sub_family));
+        }
+        let input = tx.attributes.amount.unwrap_or_default();
+        prop_assert_eq!(entry.amount.scale(), 2);
+        prop_assert!(!entry.amount.is_sign_negative() || entry.amount.is_zero());
+        prop_assert_eq!(entry.direction == CreditDebit::Debit, input < Decimal::ZERO);
+        prop_assert_eq!(mapped.signed_amount, input);
+        prop_assert_eq!(entry.details.len(), 1);
+
+        // A line is never labelled "/" when Ponto had any text for it.
+        let a = &tx.attributes;
+        let had_text = [&a.description, &a.counterpart_name, &a.card_reference, &a.counterpart_reference,
+            &a.additional_information, &a.end_to_end_id, &a.remittance_information]
+            .into_iter()
+            .any(|t| t.as_deref().and_then(one_line).is_some());
+        let details = &entry.details[0];
+        let labelled = !details.remittance.unstructured.is_empty() || details.additional_info.is_some();
+        prop_assert_eq!(labelled, had_text);
+    }
+
+    #[test]
+    fn split_remittance_gives_the_text_back(words in prop::collection::vec("[a-zA-Z0-9éü😀]{1,30}", 1..60)) {
+        let text = words.join(" ");
+        let pieces = converter::text::split_text(&text, 140);
+        prop_assert!(pieces.iter().all(|p| !p.is_empty() && p.chars().count() <= 140));
+        prop_assert_eq!(pieces.join(" "), text);
+    }
+}
