@@ -3,6 +3,20 @@
 //! client with token handling, pagination, retries and typed errors.
 //!
 //! Ponto's words are used throughout: account, transaction, counterpart.
+//!
+//! ```no_run
+//! use ponto::{Client, ClientConfig, Credentials, stop};
+//! # fn main() -> Result<(), ponto::PontoError> {
+//! let client = Client::new(ClientConfig::new(Credentials::new("id", "secret")))?;
+//! for account in client.accounts()? {
+//!     let id = account.id.clone().unwrap_or_default();
+//!     let known = |_: &str| false; // the ledger's exported ids
+//!     let start = chrono::Utc::now() - chrono::Duration::days(30);
+//!     let read = client.transactions(&id, &mut stop::stop_when_caught_up(known, start))?;
+//!     println!("{id}: {} transactions in {} pages", read.transactions.len(), read.pages);
+//! }
+//! # Ok(()) }
+//! ```
 
 mod auth;
 mod client;
