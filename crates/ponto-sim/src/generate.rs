@@ -398,10 +398,10 @@ fn fill_odd(tx: &mut Tx, bank: &Bank, rng: &mut Rng) {
     });
     let person = *rng.pick(&PEOPLE);
     let text = format!(
-        "Teilzahlung & Restbetrag <Auftrag {}> von {person}\nBezug: Lieferung vom {} / Lieferschein {}\n\
+        "Teilzahlung & Restbetrag <Auftrag {}> von {person}\nBezug: Lieferung vom {}. / Lieferschein {}\n\
          Bitte beachten Sie die geänderte Bankverbindung ab dem nächsten Monat; Rückfragen unter +49 89 {}",
         rng.digits(6),
-        rng.digits(2),
+        rng.range(1, 28),
         rng.digits(8),
         rng.digits(7)
     );
