@@ -1,0 +1,498 @@
+//! Reading bundles: `{"account": …, "financialInstitution": …, "transactions": […]}`.
+//!
+//! A bundle can hold a million transactions, so it is never loaded whole: a small
+//! structural scanner walks the top-level object in chunks and hands each transaction's
+//! bytes to serde one at a time. Memory stays at one chunk plus one transaction.
+
+use ponto::{Account, FinancialInstitution, Transaction};
+use serde::de::DeserializeOwned;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+const CHUNK: usize = 1 << 20;
+
+/// What is wrong with a bundle, always with the place it is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        file: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{file}: malformed JSON at line {line}, column {column}: {problem}")]
+    Malformed {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        problem: String,
+    },
+    #[error("{file}: {path}: {problem}")]
+    Invalid {
+        file: PathBuf,
+        /// JSON path, e.g. `transactions[17].attributes.amount`.
+        path: String,
+        problem: String,
+    },
+    #[error("{file}: {path}: missing")]
+    Missing { file: PathBuf, path: String },
+}
+
+/// The head of a bundle: everything but the transactions.
+#[derive(Debug, Clone)]
+pub struct BundleHead {
+    pub account: Account,
+    pub institution: Option<FinancialInstitution>,
+}
+
+/// One transaction as read, with where it was in the file (for messages).
+pub struct BundleTransaction {
+    pub index: usize,
+    pub transaction: Transaction,
+}
+
+/// Reads a bundle's head and makes a context of it with `on_head`, then streams the
+/// transactions to `each` with that context, and returns it. `each` may stop the walk by
+/// returning an error, which is passed through.
+pub fn read_bundle<C, E>(
+    path: &Path,
+    on_head: impl FnOnce(&BundleHead) -> Result<C, E>,
+    mut each: impl FnMut(&C, BundleTransaction) -> Result<(), E>,
+) -> Result<C, E>
+where
+    E: From<BundleError>,
+{
+    let file = File::open(path).map_err(|source| BundleError::Io {
+        file: path.to_owned(),
+        source,
+    })?;
+    let mut scanner = Scanner::new(file, path);
+    let layout = scanner.read_head().map_err(E::from)?;
+    let head = BundleHead {
+        account: layout.account,
+        institution: layout.institution,
+    };
+    let context = on_head(&head)?;
+    let Some(array_start) = layout.transactions_at else {
+        return Err(E::from(scanner.missing("transactions")));
+    };
+    if !layout.positioned {
+        scanner.seek(array_start).map_err(E::from)?;
+    }
+    scanner.read_transactions(&mut |item| each(&context, item))?;
+    Ok(context)
+}
+
+struct Layout {
+    account: Account,
+    institution: Option<FinancialInstitution>,
+    /// Byte offset of the `[` of the transactions array.
+    transactions_at: Option<u64>,
+    /// The scanner stands at that `[` already.
+    positioned: bool,
+}
+
+struct Scanner<'p> {
+    file: File,
+    path: &'p Path,
+    buf: Vec<u8>,
+    /// Read position inside `buf`.
+    pos: usize,
+    /// File offset of `buf[0]`.
+    base: u64,
+    eof: bool,
+}
+
+impl<'p> Scanner<'p> {
+    fn new(file: File, path: &'p Path) -> Self {
+        Scanner {
+            file,
+            path,
+            buf: Vec::with_capacity(CHUNK),
+            pos: 0,
+            base: 0,
+            eof: false,
+        }
+    }
+
+    fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    fn seek(&mut self, offset: u64) -> Result<(), BundleError> {
+        self.file
+            .seek(SeekFrom::Start(offset))
+            .map_err(|e| self.io(e))?;
+        self.buf.clear();
+        self.pos = 0;
+        self.base = offset;
+        self.eof = false;
+        Ok(())
+    }
+
+    /// Makes sure at least `n` bytes are buffered from `pos`; false at end of file.
+    fn fill(&mut self, n: usize) -> Result<bool, BundleError> {
+        while self.buf.len() - self.pos < n {
+            if self.eof {
+                return Ok(false);
+            }
+            if self.pos > 0 {
+                self.buf.drain(..self.pos);
+                self.base += self.pos as u64;
+                self.pos = 0;
+            }
+            let old = self.buf.len();
+            self.buf.resize(old + CHUNK, 0);
+            let read = self
+                .file
+                .read(&mut self.buf[old..])
+                .map_err(|e| BundleError::Io {
+                    file: self.path.to_owned(),
+                    source: e,
+                });
+            let read = match read {
+                Ok(r) => r,
+                Err(e) => {
+                    self.buf.truncate(old);
+                    return Err(e);
+                }
+            };
+            self.buf.truncate(old + read);
+            if read == 0 {
+                self.eof = true;
+            }
+        }
+        Ok(true)
+    }
+
+    fn peek_non_ws(&mut self) -> Result<Option<u8>, BundleError> {
+        loop {
+            if !self.fill(1)? {
+                return Ok(None);
+            }
+            let b = self.buf[self.pos];
+            if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                self.pos += 1;
+            } else {
+                return Ok(Some(b));
+            }
+        }
+    }
+
+    fn expect(&mut self, want: u8, what: &str) -> Result<(), BundleError> {
+        match self.peek_non_ws()? {
+            Some(b) if b == want => {
+                self.pos += 1;
+                Ok(())
+            }
+            Some(b) => Err(self.malformed(format!("expected {what}, found {:?}", char::from(b)))),
+            None => Err(self.malformed(format!("expected {what}, found end of file"))),
+        }
+    }
+
+    /// Scans one JSON value starting at `pos` (after whitespace) and returns its length,
+    /// keeping it buffered.
+    fn scan_value(&mut self) -> Result<usize, BundleError> {
+        if self.peek_non_ws()?.is_none() {
+            return Err(self.malformed("expected a value, found end of file".into()));
+        }
+        let mut state = ValueScan::default();
+        let mut scanned = 0usize;
+        loop {
+            if let Some(end) = state.step(&self.buf[self.pos + scanned..]) {
+                return Ok(scanned + end);
+            }
+            scanned = self.buf.len() - self.pos;
+            if !self.fill(scanned + 1)? {
+                return state.at_eof(scanned).ok_or_else(|| {
+                    self.malformed_at(scanned, "unexpected end of file inside a value".into())
+                });
+            }
+        }
+    }
+
+    /// Like [`Self::scan_value`], but lets the bytes go as it passes them: for the
+    /// transactions array when the head comes after it.
+    fn skip_value(&mut self) -> Result<(), BundleError> {
+        if self.peek_non_ws()?.is_none() {
+            return Err(self.malformed("expected a value, found end of file".into()));
+        }
+        let mut state = ValueScan::default();
+        loop {
+            if let Some(end) = state.step(&self.buf[self.pos..]) {
+                self.pos += end;
+                return Ok(());
+            }
+            self.pos = self.buf.len();
+            if !self.fill(1)? {
+                return state
+                    .at_eof(0)
+                    .map(|_| ())
+                    .ok_or_else(|| self.malformed("unexpected end of file inside a value".into()));
+            }
+        }
+    }
+
+    fn take_value(&mut self) -> Result<(u64, &[u8]), BundleError> {
+        let len = self.scan_value()?;
+        let start = self.pos;
+        let at = self.offset();
+        self.pos += len;
+        Ok((at, &self.buf[start..start + len]))
+    }
+
+    fn parse_key(&mut self) -> Result<String, BundleError> {
+        let (at, bytes) = self.take_value()?;
+        let parsed = serde_json::from_slice::<String>(bytes);
+        parsed.map_err(|e| self.malformed_at_offset(at, format!("expected a key: {e}")))
+    }
+
+    fn read_head(&mut self) -> Result<Layout, BundleError> {
+        self.expect(b'{', "'{' (a bundle is one JSON object)")?;
+        let mut account = None;
+        let mut institution = None;
+        let mut transactions_at = None;
+        let mut institution_seen = false;
+        if self.peek_non_ws()? == Some(b'}') {
+            return Err(self.missing("account"));
+        }
+        loop {
+            let key = self.parse_key()?;
+            self.expect(b':', "':'")?;
+            self.peek_non_ws()?;
+            match key.as_str() {
+                "account" => account = Some(self.parse_value::<Account>("account")?),
+                "financialInstitution" => {
+                    institution =
+                        self.parse_value::<Option<FinancialInstitution>>("financialInstitution")?;
+                    institution_seen = true;
+                }
+                "transactions" => {
+                    if self.peek_non_ws()? != Some(b'[') {
+                        return Err(self.invalid("transactions", "must be an array".into()));
+                    }
+                    transactions_at = Some(self.offset());
+                    if account.is_some() && institution_seen {
+                        // The usual order: head first. Read on from here, no second pass.
+                        return Ok(Layout {
+                            account: account.ok_or_else(|| self.missing("account"))?,
+                            institution,
+                            transactions_at,
+                            positioned: true,
+                        });
+                    }
+                    self.skip_value()?;
+                }
+                _ => {
+                    self.take_value()?;
+                }
+            }
+            match self.peek_non_ws()? {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => break,
+                _ => return Err(self.malformed("expected ',' or '}' after a value".into())),
+            }
+        }
+        let account = account.ok_or_else(|| self.missing("account"))?;
+        Ok(Layout {
+            account,
+            institution,
+            transactions_at,
+            positioned: false,
+        })
+    }
+
+    fn parse_value<T: DeserializeOwned>(&mut self, path: &str) -> Result<T, BundleError> {
+        let file = self.path.to_owned();
+        let (_, bytes) = self.take_value()?;
+        deserialize_at(bytes, path).map_err(|(path, problem)| BundleError::Invalid {
+            file,
+            path,
+            problem,
+        })
+    }
+
+    fn read_transactions<E: From<BundleError>>(
+        &mut self,
+        each: &mut dyn FnMut(BundleTransaction) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.expect(b'[', "'['").map_err(E::from)?;
+        if self.peek_non_ws().map_err(E::from)? == Some(b']') {
+            return Ok(());
+        }
+        for index in 0.. {
+            let path = format!("transactions[{index}]");
+            let transaction = self
+                .parse_value::<Transaction>(&path)
+                .map_err(|e| E::from(within(e, &path)))?;
+            each(BundleTransaction { index, transaction })?;
+            match self.peek_non_ws().map_err(E::from)? {
+                Some(b',') => self.pos += 1,
+                Some(b']') => return Ok(()),
+                _ => {
+                    return Err(E::from(
+                        self.malformed("expected ',' or ']' in the transactions array".into()),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn io(&self, source: io::Error) -> BundleError {
+        BundleError::Io {
+            file: self.path.to_owned(),
+            source,
+        }
+    }
+
+    fn missing(&self, path: &str) -> BundleError {
+        BundleError::Missing {
+            file: self.path.to_owned(),
+            path: path.to_owned(),
+        }
+    }
+
+    fn invalid(&self, path: &str, problem: String) -> BundleError {
+        BundleError::Invalid {
+            file: self.path.to_owned(),
+            path: path.to_owned(),
+            problem,
+        }
+    }
+
+    fn malformed(&self, problem: String) -> BundleError {
+        self.malformed_at_offset(self.offset(), problem)
+    }
+
+    fn malformed_at(&self, ahead: usize, problem: String) -> BundleError {
+        self.malformed_at_offset(self.offset() + ahead as u64, problem)
+    }
+
+    fn malformed_at_offset(&self, offset: u64, problem: String) -> BundleError {
+        let (line, column) = line_and_column(self.path, offset).unwrap_or((0, 0));
+        BundleError::Malformed {
+            file: self.path.to_owned(),
+            line,
+            column,
+            problem,
+        }
+    }
+}
+
+/// Says which element a syntax error is in: positions alone are hard to use in a
+/// million-line file.
+fn within(error: BundleError, path: &str) -> BundleError {
+    match error {
+        BundleError::Malformed {
+            file,
+            line,
+            column,
+            problem,
+        } => BundleError::Malformed {
+            file,
+            line,
+            column,
+            problem: format!("in {path}: {problem}"),
+        },
+        other => other,
+    }
+}
+
+/// Deserializes one value; on failure returns the full JSON path (prefixed with `path`)
+/// and what serde said, without serde's position (which is relative to the value).
+fn deserialize_at<T: DeserializeOwned>(bytes: &[u8], path: &str) -> Result<T, (String, String)> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let inner = e.path().to_string();
+        let full = if inner == "." || inner.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}.{inner}")
+        };
+        let mut problem = e.into_inner().to_string();
+        if let Some(cut) = problem.find(" at line ") {
+            problem.truncate(cut);
+        }
+        (full, problem)
+    })
+}
+
+/// Line and column (1-based) of a byte offset, found by reading the file again: only
+/// ever done for an error message.
+fn line_and_column(path: &Path, offset: u64) -> Option<(usize, usize)> {
+    let mut file = File::open(path).ok()?;
+    let mut line = 1;
+    let mut column = 1;
+    let mut remaining = offset;
+    let mut chunk = vec![0u8; 64 * 1024];
+    while remaining > 0 {
+        let want = chunk.len().min(remaining as usize);
+        let read = file.read(&mut chunk[..want]).ok()?;
+        if read == 0 {
+            break;
+        }
+        for &b in &chunk[..read] {
+            if b == b'\n' {
+                line += 1;
+                column = 1;
+            } else if b & 0xC0 != 0x80 {
+                column += 1;
+            }
+        }
+        remaining -= read as u64;
+    }
+    Some((line, column))
+}
+
+/// The state of a structural scan over one JSON value, resumable across chunks.
+#[derive(Default)]
+struct ValueScan {
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+    /// Bytes of a top-level scalar seen so far.
+    scalar: bool,
+}
+
+impl ValueScan {
+    /// Advances over `bytes`; returns the offset just past the value's end if it ends here.
+    fn step(&mut self, bytes: &[u8]) -> Option<usize> {
+        for (i, &b) in bytes.iter().enumerate() {
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else if b == b'\\' {
+                    self.escaped = true;
+                } else if b == b'"' {
+                    self.in_string = false;
+                    if self.depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+                continue;
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => self.depth += 1,
+                b'}' | b']' if self.depth == 0 => return Some(i),
+                b'}' | b']' => {
+                    self.depth -= 1;
+                    if self.depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+                b',' | b' ' | b'\t' | b'\n' | b'\r' if self.depth == 0 => return Some(i),
+                _ if self.depth == 0 => self.scalar = true,
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// A top-level scalar may end with the file; anything else is cut off.
+    fn at_eof(&self, scanned: usize) -> Option<usize> {
+        (self.depth == 0 && !self.in_string && self.scalar).then_some(scanned)
+    }
+}

@@ -1,0 +1,414 @@
+//! `ponto2camt convert`: bundles to camt.053 files, offline and stateless.
+//!
+//! Streaming in two passes per bundle. Pass one reads each transaction once, maps it,
+//! writes its `<Ntry>` into an anonymous spool file and keeps only a 32-byte index record
+//! and running totals. Pass two writes each statement's header (whose balances and
+//! summary need the totals) and splices the spooled entries in booking order. A bundle
+//! with any bad transaction writes nothing; the other bundles go on.
+
+use crate::bundle::{self, BundleError, BundleTransaction};
+use crate::error::{CliError, ExitKind, Failures};
+use crate::publish::PendingFile;
+use crate::spool::{Spool, SpoolRecord};
+use chrono::{DateTime, NaiveDate, Utc};
+use converter::{AccountContext, ConvertError, MappedTransaction, StatementTotals};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Grouping {
+    /// One statement per bundle.
+    PerFile,
+    /// One statement per booking day, balances chained day to day.
+    Daily,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConvertOptions {
+    pub out_dir: PathBuf,
+    pub stdout: bool,
+    pub grouping: Grouping,
+    pub time_zone: Option<String>,
+    pub opening_balance: Option<Decimal>,
+    pub force: bool,
+    pub now: DateTime<Utc>,
+}
+
+/// What one bundle produced.
+#[derive(Debug)]
+pub struct Converted {
+    pub bundle: PathBuf,
+    pub files: Vec<PathBuf>,
+    pub transactions: u64,
+    pub skipped_pending: u64,
+}
+
+/// Converts every bundle; returns what was written and the failures (one per bad bundle).
+pub fn convert_all(bundles: &[PathBuf], options: &ConvertOptions) -> (Vec<Converted>, Failures) {
+    let mut done = Vec::new();
+    let mut failures = Failures::default();
+    for path in bundles {
+        match convert_bundle(path, options) {
+            Ok(converted) => done.push(converted),
+            Err(error) => failures.0.push(error),
+        }
+    }
+    (done, failures)
+}
+
+/// Why a bundle could not be converted, before it becomes a [`CliError`].
+#[derive(Debug, thiserror::Error)]
+enum BundleFailure {
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    #[error("{file}: {path}: {source}")]
+    Mapping {
+        file: PathBuf,
+        /// JSON path of the offending field inside the bundle.
+        path: String,
+        #[source]
+        source: Box<ConvertError>,
+    },
+    #[error("{file}: cannot write the output: {source}")]
+    Io {
+        file: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{file}: {problem}")]
+    Output { file: PathBuf, problem: String },
+    #[error("{0}")]
+    Exists(PathBuf),
+}
+
+impl From<BundleFailure> for CliError {
+    fn from(failure: BundleFailure) -> Self {
+        let kind = match &failure {
+            BundleFailure::Bundle(BundleError::Io { .. }) | BundleFailure::Io { .. } => {
+                ExitKind::Io
+            }
+            BundleFailure::Exists(_) => ExitKind::Io,
+            BundleFailure::Output { .. } => ExitKind::Usage,
+            _ => ExitKind::Data,
+        };
+        match failure {
+            BundleFailure::Exists(path) => CliError::new(
+                kind,
+                format!(
+                    "{} exists already; nothing was written for this bundle",
+                    path.display()
+                ),
+            )
+            .hinted("pass --force to replace it, or -o to write elsewhere"),
+            other => CliError::new(
+                kind,
+                format!("{other}; nothing was written for this bundle"),
+            ),
+        }
+    }
+}
+
+/// One statement in the making.
+#[derive(Default)]
+struct Group {
+    totals: StatementTotals,
+    records: Vec<SpoolRecord>,
+    /// Order-independent digest of the Ponto ids: the statement's content discriminator.
+    digest: u64,
+}
+
+fn convert_bundle(path: &Path, options: &ConvertOptions) -> Result<Converted, CliError> {
+    let mut spool = Spool::create(&spool_dir(options)).map_err(|source| BundleFailure::Io {
+        file: path.to_owned(),
+        source,
+    })?;
+    let mut groups: BTreeMap<Option<NaiveDate>, Group> = BTreeMap::new();
+    let mut skipped_pending = 0u64;
+    let mut count = 0u64;
+
+    let (ctx, current_balance) = bundle::read_bundle::<_, BundleFailure>(
+        path,
+        |head| {
+            let ctx = AccountContext::new(
+                &head.account,
+                head.institution.as_ref(),
+                options.time_zone.as_deref(),
+            )
+            .map_err(|source| BundleFailure::Mapping {
+                file: path.to_owned(),
+                path: account_path(&source),
+                source: Box::new(source),
+            })?;
+            Ok((ctx, head.account.attributes.current_balance))
+        },
+        |(ctx, _), item: BundleTransaction| {
+            if converter::pending_resource(&item.transaction) {
+                skipped_pending += 1;
+                return Ok(());
+            }
+            let mapped = map_one(path, &item, ctx)?;
+            let key = match options.grouping {
+                Grouping::PerFile => None,
+                Grouping::Daily => Some(mapped.booking_date),
+            };
+            let record = spool.push(&mapped).map_err(|source| BundleFailure::Io {
+                file: path.to_owned(),
+                source,
+            })?;
+            let group = groups.entry(key).or_default();
+            group.totals.add(&mapped);
+            group.digest = group.digest.wrapping_add(id_hash(&mapped.ponto_id));
+            group.records.push(record);
+            count += 1;
+            Ok(())
+        },
+    )
+    .map_err(CliError::from)?;
+
+    if count == 0 {
+        return Err(CliError::new(
+            ExitKind::Data,
+            format!(
+                "{}: transactions: no booked transaction; nothing was written (an ERP rejects a statement without entries)",
+                path.display()
+            ),
+        ));
+    }
+    let opening = opening_balance(path, options, current_balance, &groups)?;
+    let files = write_statements(path, options, &ctx, &mut spool, groups, opening)?;
+    Ok(Converted {
+        bundle: path.to_owned(),
+        files,
+        transactions: count,
+        skipped_pending,
+    })
+}
+
+fn map_one(
+    path: &Path,
+    item: &BundleTransaction,
+    ctx: &AccountContext,
+) -> Result<MappedTransaction, BundleFailure> {
+    converter::map_transaction(&item.transaction, ctx).map_err(|source| BundleFailure::Mapping {
+        file: path.to_owned(),
+        path: match field_of(&source) {
+            Some(field) => format!("transactions[{}].{field}", item.index),
+            None => format!("transactions[{}]", item.index),
+        },
+        source: Box::new(source),
+    })
+}
+
+/// The field a mapping error is about, as a JSON path inside its resource.
+fn field_of(error: &ConvertError) -> Option<&str> {
+    match error {
+        ConvertError::MissingField { field, .. }
+        | ConvertError::InvalidField { field, .. }
+        | ConvertError::TooManyDecimals { field, .. }
+        | ConvertError::UnknownCurrency { field, .. } => Some(field),
+        ConvertError::CurrencyMismatch { .. } => Some("attributes.currency"),
+        ConvertError::UnknownTimeZone { .. } | ConvertError::InvalidStatementId { .. } => None,
+    }
+}
+
+/// Where in the bundle an account-level problem is.
+fn account_path(error: &ConvertError) -> String {
+    match error {
+        ConvertError::UnknownTimeZone { origin, .. } if origin.contains("institution") => {
+            "financialInstitution.attributes.timeZone".into()
+        }
+        ConvertError::UnknownTimeZone { .. } => "--timezone".into(),
+        other => match field_of(other) {
+            Some(field) => format!("account.{field}"),
+            None => "account".into(),
+        },
+    }
+}
+
+/// The first statement's opening: given, or Ponto's current balance minus everything
+/// in the bundle (the bundle is taken to hold the newest transactions).
+fn opening_balance(
+    path: &Path,
+    options: &ConvertOptions,
+    current: Option<Decimal>,
+    groups: &BTreeMap<Option<NaiveDate>, Group>,
+) -> Result<Decimal, CliError> {
+    if let Some(given) = options.opening_balance {
+        return Ok(given);
+    }
+    let Some(current) = current else {
+        return Err(CliError::new(
+            ExitKind::Data,
+            format!(
+                "{}: account.attributes.currentBalance: missing, so the opening balance is unknown; nothing was written",
+                path.display()
+            ),
+        )
+        .hinted("pass --opening-balance AMOUNT"));
+    };
+    let net: Decimal = groups.values().map(|g| g.totals.net()).sum();
+    Ok(current - net)
+}
+
+fn write_statements(
+    path: &Path,
+    options: &ConvertOptions,
+    ctx: &AccountContext,
+    spool: &mut Spool,
+    groups: BTreeMap<Option<NaiveDate>, Group>,
+    mut opening: Decimal,
+) -> Result<Vec<PathBuf>, CliError> {
+    if options.stdout && groups.len() > 1 {
+        return Err(BundleFailure::Output {
+            file: path.to_owned(),
+            problem: format!(
+                "--stdout takes one statement, but this bundle makes {}",
+                groups.len()
+            ),
+        }
+        .into());
+    }
+    let created = options.now.with_timezone(&ctx.time_zone).fixed_offset();
+    let mut pending = Vec::new();
+    for (_, mut group) in groups {
+        let id = content_id(ctx, &group).map_err(|source| BundleFailure::Mapping {
+            file: path.to_owned(),
+            path: "account".into(),
+            source: Box::new(source),
+        })?;
+        let header =
+            converter::statement_header(ctx, id.clone(), None, created, opening, &group.totals);
+        let document_header = converter::group_header(&id, created);
+        opening = header_closing(&header).unwrap_or(opening);
+        group.records.sort_unstable();
+        if options.stdout {
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            write_one(&mut out, &document_header, &header, spool, &group.records)
+                .and_then(|_| out.flush())
+                .map_err(|source| BundleFailure::Io {
+                    file: PathBuf::from("<stdout>"),
+                    source,
+                })?;
+            continue;
+        }
+        let name = file_name(ctx, &group.totals, &id);
+        if !options.force && options.out_dir.join(&name).exists() {
+            return Err(BundleFailure::Exists(options.out_dir.join(&name)).into());
+        }
+        let mut file =
+            PendingFile::create(&options.out_dir, &name).map_err(|source| BundleFailure::Io {
+                file: options.out_dir.join(&name),
+                source,
+            })?;
+        let io_failure = |source| BundleFailure::Io {
+            file: options.out_dir.join(&name),
+            source,
+        };
+        let out = file.writer().map_err(io_failure)?;
+        write_one(out, &document_header, &header, spool, &group.records).map_err(io_failure)?;
+        file.finish_content().map_err(io_failure)?;
+        pending.push(file);
+    }
+    // All statements of the bundle are complete: only now do they get their names.
+    let mut written = Vec::new();
+    for file in pending {
+        let target = file.target().to_owned();
+        match file.commit(options.force) {
+            Ok(path) => written.push(path),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                return Err(BundleFailure::Exists(target).into());
+            }
+            Err(source) => {
+                return Err(BundleFailure::Io {
+                    file: target,
+                    source,
+                }
+                .into());
+            }
+        }
+    }
+    Ok(written)
+}
+
+/// `{tag}-{YYYYMMDD}-{8 hex}`: like [`converter::StatementId::for_content`], but from the
+/// order-independent digest kept while streaming, so the ids need not be held in memory.
+fn content_id(ctx: &AccountContext, group: &Group) -> Result<converter::StatementId, ConvertError> {
+    let first = group.totals.first_day().unwrap_or_default();
+    converter::StatementId::parse(&format!(
+        "{}-{}-{:08X}",
+        ctx.account_tag(),
+        first.format("%Y%m%d"),
+        group.digest >> 32
+    ))
+}
+
+fn header_closing(header: &camt053::StatementHeader) -> Option<Decimal> {
+    header
+        .balances
+        .iter()
+        .find(|b| b.kind == camt053::BalanceType::ClosingBooked)
+        .map(|b| b.amount)
+}
+
+fn write_one<W: Write>(
+    out: W,
+    group: &camt053::GroupHeader,
+    header: &camt053::StatementHeader,
+    spool: &mut Spool,
+    records: &[SpoolRecord],
+) -> io::Result<()> {
+    let mut writer =
+        camt053::writer::StatementWriter::start(out, group, header).map_err(io::Error::other)?;
+    for record in records {
+        let bytes = spool.read(record)?;
+        writer.splice_entries(bytes).map_err(io::Error::other)?;
+    }
+    writer.finish(None).map_err(io::Error::other)?;
+    Ok(())
+}
+
+/// `IBAN_CCY_FIRST[_LAST]_DIGEST.xml`: says what is inside, and two different
+/// statements never share a name.
+fn file_name(
+    ctx: &AccountContext,
+    totals: &StatementTotals,
+    id: &converter::StatementId,
+) -> String {
+    let account = ctx
+        .iban
+        .clone()
+        .or_else(|| ctx.other_id.clone())
+        .unwrap_or_else(|| "account".into());
+    let account: String = account
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let first = totals.first_day().unwrap_or_default();
+    let last = totals.last_day().unwrap_or(first);
+    let period = if first == last {
+        first.format("%Y-%m-%d").to_string()
+    } else {
+        format!("{}_{}", first.format("%Y-%m-%d"), last.format("%Y-%m-%d"))
+    };
+    let digest = id.as_str().rsplit('-').next().unwrap_or_default();
+    format!("{account}_{}_{period}_{digest}.xml", ctx.currency)
+}
+
+fn spool_dir(options: &ConvertOptions) -> PathBuf {
+    if options.stdout {
+        std::env::temp_dir()
+    } else {
+        options.out_dir.clone()
+    }
+}
+
+/// FNV-1a 64 of a Ponto id: summed over a statement's ids it names the content whatever
+/// the order of the bundle.
+pub fn id_hash(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
