@@ -1,0 +1,8 @@
+//! The one integration-test binary: end-to-end tests of `ponto2camt`, with a tiny harness
+//! in `util.rs`. Each module is one concern.
+
+mod util;
+
+mod convert;
+mod inspect;
+mod roundtrip;

@@ -1,0 +1,273 @@
+//! `ponto2camt convert`: golden files, the official XSD, the real OCA importer, bad input.
+
+use crate::util::*;
+use std::path::{Path, PathBuf};
+
+fn bundles() -> Vec<PathBuf> {
+    let mut bundles: Vec<PathBuf> = std::fs::read_dir(fixture("bundles"))
+        .expect("fixtures/bundles")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            name.ends_with(".json") && !name.ends_with(".expect.json")
+        })
+        .collect();
+    bundles.sort();
+    bundles
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn convert(bundle: &Path, out: &Path, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "convert",
+        bundle.to_str().expect("utf-8 path"),
+        "-o",
+        out.to_str().expect("utf-8 path"),
+    ];
+    args.extend_from_slice(extra);
+    run(&args, out)
+}
+
+#[test]
+fn there_are_enough_fixture_bundles() {
+    assert!(
+        bundles().len() >= 8,
+        "issue 2 asks for at least 8 fixture bundles"
+    );
+}
+
+#[test]
+fn golden_files() {
+    for bundle in bundles() {
+        let out = tempdir();
+        let result = convert(&bundle, out.path(), &[]);
+        assert_eq!(result.code, 0, "{}: {}", bundle.display(), result.stderr);
+        let files = xml_files(out.path());
+        assert_eq!(
+            files.len(),
+            1,
+            "{}: one statement per bundle",
+            bundle.display()
+        );
+        for file in &files {
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let xml = std::fs::read_to_string(file).expect("utf-8 output");
+            insta::assert_snapshot!(
+                format!("convert__{}", stem(&bundle)),
+                format!("{name}\n{xml}")
+            );
+        }
+    }
+}
+
+#[test]
+fn every_output_validates_against_the_xsd_and_our_lint() {
+    let out = tempdir();
+    for bundle in bundles() {
+        for grouping in ["per-file", "daily"] {
+            let dir = out.path().join(format!("{}-{grouping}", stem(&bundle)));
+            std::fs::create_dir_all(&dir).expect("dir");
+            let result = convert(&bundle, &dir, &["--grouping", grouping]);
+            assert_eq!(result.code, 0, "{}: {}", bundle.display(), result.stderr);
+            let files = xml_files(&dir);
+            assert!(!files.is_empty());
+            assert_xsd_valid(&files);
+            let paths: Vec<&str> = files.iter().map(|f| f.to_str().expect("utf-8")).collect();
+            let mut args = vec!["inspect", "--strict"];
+            args.extend(paths);
+            let inspected = run(&args, &dir);
+            assert_eq!(
+                inspected.code,
+                0,
+                "lint errors in {}:\n{}{}",
+                bundle.display(),
+                inspected.stdout,
+                inspected.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn the_oca_importer_reads_what_a_bookkeeper_expects() {
+    for bundle in bundles() {
+        let expect = bundle.with_file_name(format!("{}.expect.json", stem(&bundle)));
+        let out = tempdir();
+        let result = convert(&bundle, out.path(), &[]);
+        assert_eq!(result.code, 0, "{}: {}", bundle.display(), result.stderr);
+        let Some(parsed) = oca_parse(&xml_files(out.path())) else {
+            return;
+        };
+        if expect.exists() {
+            assert_oca_expectations(&expect, &parsed, out.path());
+        }
+        let labels = parsed[0]["statements"][0]["transactions"]
+            .as_array()
+            .expect("transactions");
+        assert!(!labels.is_empty());
+    }
+}
+
+#[test]
+fn daily_statements_chain_their_balances() {
+    let bundle = fixture("bundles/mixed-50.json");
+    if !bundle.exists() {
+        return;
+    }
+    let out = tempdir();
+    let result = convert(&bundle, out.path(), &["--grouping", "daily"]);
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    let files = xml_files(out.path());
+    assert!(
+        files.len() > 1,
+        "several booking days give several statements"
+    );
+    let Some(parsed) = oca_parse(&files) else {
+        return;
+    };
+    let mut previous_end: Option<f64> = None;
+    for file in parsed.as_array().expect("list") {
+        let statement = &file["statements"][0];
+        let start: f64 = statement["balance_start"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("start");
+        let end: f64 = statement["balance_end_real"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("end");
+        if let Some(previous) = previous_end {
+            assert!(
+                (previous - start).abs() < 0.005,
+                "{}: starts at {start}, previous ended at {previous}",
+                file["file"]
+            );
+        }
+        previous_end = Some(end);
+    }
+}
+
+#[test]
+fn existing_files_are_never_overwritten_without_force() {
+    let bundle = &bundles()[0];
+    let out = tempdir();
+    assert_eq!(convert(bundle, out.path(), &[]).code, 0);
+    let again = convert(bundle, out.path(), &[]);
+    assert_eq!(again.code, 74, "{}", again.stderr);
+    assert!(again.stderr.contains("--force"), "{}", again.stderr);
+    assert_eq!(convert(bundle, out.path(), &["--force"]).code, 0);
+    assert_eq!(
+        all_files(out.path()).len(),
+        1,
+        "no leftovers: {:?}",
+        all_files(out.path())
+    );
+}
+
+#[test]
+fn stdout_and_opening_balance() {
+    let bundle = &bundles()[0];
+    let out = tempdir();
+    let result = run(
+        &[
+            "convert",
+            bundle.to_str().expect("utf-8"),
+            "--stdout",
+            "--opening-balance",
+            "-100.00",
+        ],
+        out.path(),
+    );
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    assert!(
+        result.stdout.starts_with("<?xml"),
+        "{}",
+        &result.stdout[..result.stdout.len().min(200)]
+    );
+    assert!(result.stdout.contains("<Cd>OPBD</Cd>"));
+    assert!(
+        result.stdout.contains("<Amt Ccy=\"EUR\">100.00</Amt>"),
+        "opening written unsigned"
+    );
+    assert!(all_files(out.path()).is_empty());
+}
+
+/// `fixtures/bad/README.md` lines look like: ``- `file.json` → `json.path` — why``.
+fn bad_cases() -> Vec<(PathBuf, String)> {
+    let readme = std::fs::read_to_string(fixture("bad/README.md")).expect("fixtures/bad/README.md");
+    readme
+        .lines()
+        .filter_map(|line| {
+            let (file, rest) = line.split_once('→')?;
+            let file = file
+                .trim()
+                .trim_start_matches(['-', '*', ' '])
+                .trim_matches('`')
+                .trim();
+            let path = rest.split('`').nth(1)?;
+            let path = path.strip_prefix("(JSON syntax) ").unwrap_or(path);
+            file.ends_with(".json")
+                .then(|| (fixture("bad").join(file), path.to_owned()))
+        })
+        .collect()
+}
+
+#[test]
+fn bad_bundles_exit_65_name_the_place_and_write_nothing() {
+    let cases = bad_cases();
+    assert!(cases.len() >= 6, "bad cases: {cases:?}");
+    for (bundle, path) in cases {
+        let out = tempdir();
+        let result = convert(&bundle, out.path(), &[]);
+        assert_eq!(result.code, 65, "{}: {}", bundle.display(), result.stderr);
+        let file_name = bundle
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        assert!(
+            result.stderr.contains(&file_name),
+            "names the file: {}",
+            result.stderr
+        );
+        assert!(
+            result.stderr.contains(&path),
+            "names {path}: {}",
+            result.stderr
+        );
+        assert!(
+            all_files(out.path()).is_empty(),
+            "nothing written: {:?}",
+            all_files(out.path())
+        );
+    }
+}
+
+#[test]
+fn a_bad_bundle_does_not_stop_the_good_ones() {
+    let (bad, _) = bad_cases().into_iter().next().expect("a bad case");
+    let good = &bundles()[0];
+    let out = tempdir();
+    let result = run(
+        &[
+            "convert",
+            bad.to_str().expect("utf-8"),
+            good.to_str().expect("utf-8"),
+            "-o",
+            out.path().to_str().expect("utf-8"),
+        ],
+        out.path(),
+    );
+    assert_eq!(result.code, 65, "{}", result.stderr);
+    assert_eq!(xml_files(out.path()).len(), 1);
+}
