@@ -135,12 +135,15 @@ fn main() {
     } else {
         sizes
     };
-    let dir = tempfile::tempdir().expect("temp dir");
+    // BENCH_DIR keeps the bundles and outputs for a closer look (profiling).
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = std::env::var_os("BENCH_DIR")
+        .map_or_else(|| temp.path().to_owned(), std::path::PathBuf::from);
     for n in sizes {
-        let bundle = dir.path().join(format!("bundle-{n}.json"));
+        let bundle = dir.join(format!("bundle-{n}.json"));
         generate(&bundle, n).expect("bundle generated");
         let size = std::fs::metadata(&bundle).map(|m| m.len()).unwrap_or(0);
-        let out = dir.path().join(format!("out-{n}"));
+        let out = dir.join(format!("out-{n}"));
         std::fs::create_dir_all(&out).expect("out dir");
         let start = Instant::now();
         let status = Command::new(env!("CARGO_BIN_EXE_ponto2camt"))

@@ -52,36 +52,42 @@ pub struct BundleTransaction {
     pub transaction: Transaction,
 }
 
-/// Reads a bundle's head and makes a context of it with `on_head`, then streams the
-/// transactions to `each` with that context, and returns it. `each` may stop the walk by
-/// returning an error, which is passed through.
-pub fn read_bundle<C, E>(
-    path: &Path,
-    on_head: impl FnOnce(&BundleHead) -> Result<C, E>,
-    mut each: impl FnMut(&C, BundleTransaction) -> Result<(), E>,
-) -> Result<C, E>
-where
-    E: From<BundleError>,
-{
+/// Opens a bundle and reads its head; the transactions are then read with
+/// [`Transactions::for_each`] (which may run on another thread).
+pub fn open(path: &Path) -> Result<(BundleHead, Transactions), BundleError> {
     let file = File::open(path).map_err(|source| BundleError::Io {
         file: path.to_owned(),
         source,
     })?;
-    let mut scanner = Scanner::new(file, path);
-    let layout = scanner.read_head().map_err(E::from)?;
+    let mut scanner = Scanner::new(file, path.to_owned());
+    let layout = scanner.read_head()?;
+    let Some(array_start) = layout.transactions_at else {
+        return Err(scanner.missing("transactions"));
+    };
+    if !layout.positioned {
+        scanner.seek(array_start)?;
+    }
     let head = BundleHead {
         account: layout.account,
         institution: layout.institution,
     };
-    let context = on_head(&head)?;
-    let Some(array_start) = layout.transactions_at else {
-        return Err(E::from(scanner.missing("transactions")));
-    };
-    if !layout.positioned {
-        scanner.seek(array_start).map_err(E::from)?;
+    Ok((head, Transactions { scanner }))
+}
+
+/// The transactions of an opened bundle, not read yet.
+pub struct Transactions {
+    scanner: Scanner,
+}
+
+impl Transactions {
+    /// Streams every transaction to `each`, in file order. `each` may stop the walk by
+    /// returning an error, which is passed through.
+    pub fn for_each<E: From<BundleError>>(
+        mut self,
+        mut each: impl FnMut(BundleTransaction) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.scanner.read_transactions(&mut each)
     }
-    scanner.read_transactions(&mut |item| each(&context, item))?;
-    Ok(context)
 }
 
 struct Layout {
@@ -93,9 +99,9 @@ struct Layout {
     positioned: bool,
 }
 
-struct Scanner<'p> {
+struct Scanner {
     file: File,
-    path: &'p Path,
+    path: PathBuf,
     buf: Vec<u8>,
     /// Read position inside `buf`.
     pos: usize,
@@ -104,8 +110,8 @@ struct Scanner<'p> {
     eof: bool,
 }
 
-impl<'p> Scanner<'p> {
-    fn new(file: File, path: &'p Path) -> Self {
+impl Scanner {
+    fn new(file: File, path: PathBuf) -> Self {
         Scanner {
             file,
             path,
@@ -324,8 +330,9 @@ impl<'p> Scanner<'p> {
         for index in 0.. {
             let path = format!("transactions[{index}]");
             let transaction = self
-                .parse_value::<Transaction>(&path)
-                .map_err(|e| E::from(within(e, &path)))?;
+                .parse_value::<LeanTransaction>(&path)
+                .map_err(|e| E::from(within(e, &path)))?
+                .into_resource();
             each(BundleTransaction { index, transaction })?;
             match self.peek_non_ws().map_err(E::from)? {
                 Some(b',') => self.pos += 1,
@@ -371,12 +378,36 @@ impl<'p> Scanner<'p> {
     }
 
     fn malformed_at_offset(&self, offset: u64, problem: String) -> BundleError {
-        let (line, column) = line_and_column(self.path, offset).unwrap_or((0, 0));
+        let (line, column) = line_and_column(&self.path, offset).unwrap_or((0, 0));
         BundleError::Malformed {
             file: self.path.to_owned(),
             line,
             column,
             problem,
+        }
+    }
+}
+
+/// A transaction resource without its `relationships`, `meta` and `links`: conversion
+/// never looks at them, and building them as JSON trees was a sixth of the work.
+#[derive(serde::Deserialize)]
+struct LeanTransaction {
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    id: Option<String>,
+    attributes: ponto::TransactionAttributes,
+}
+
+impl LeanTransaction {
+    fn into_resource(self) -> Transaction {
+        Transaction {
+            kind: self.kind,
+            id: self.id,
+            attributes: self.attributes,
+            relationships: None,
+            meta: None,
+            links: None,
         }
     }
 }
@@ -403,6 +434,10 @@ fn within(error: BundleError, path: &str) -> BundleError {
 /// Deserializes one value; on failure returns the full JSON path (prefixed with `path`)
 /// and what serde said, without serde's position (which is relative to the value).
 fn deserialize_at<T: DeserializeOwned>(bytes: &[u8], path: &str) -> Result<T, (String, String)> {
+    // The fast path; the path-tracking parse runs only to explain a failure.
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let inner = e.path().to_string();

@@ -16,6 +16,7 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Grouping {
@@ -120,54 +121,23 @@ struct Group {
 }
 
 fn convert_bundle(path: &Path, options: &ConvertOptions) -> Result<Converted, CliError> {
+    let (head, transactions) = bundle::open(path).map_err(BundleFailure::from)?;
+    let ctx = AccountContext::new(
+        &head.account,
+        head.institution.as_ref(),
+        options.time_zone.as_deref(),
+    )
+    .map_err(|source| BundleFailure::Mapping {
+        file: path.to_owned(),
+        path: account_path(&source),
+        source: Box::new(source),
+    })?;
     let mut spool = Spool::create(&spool_dir(options)).map_err(|source| BundleFailure::Io {
         file: path.to_owned(),
         source,
     })?;
-    let mut groups: BTreeMap<Option<NaiveDate>, Group> = BTreeMap::new();
-    let mut skipped_pending = 0u64;
-    let mut count = 0u64;
-
-    let (ctx, current_balance) = bundle::read_bundle::<_, BundleFailure>(
-        path,
-        |head| {
-            let ctx = AccountContext::new(
-                &head.account,
-                head.institution.as_ref(),
-                options.time_zone.as_deref(),
-            )
-            .map_err(|source| BundleFailure::Mapping {
-                file: path.to_owned(),
-                path: account_path(&source),
-                source: Box::new(source),
-            })?;
-            Ok((ctx, head.account.attributes.current_balance))
-        },
-        |(ctx, _), item: BundleTransaction| {
-            if converter::pending_resource(&item.transaction) {
-                skipped_pending += 1;
-                return Ok(());
-            }
-            let mapped = map_one(path, &item, ctx)?;
-            let key = match options.grouping {
-                Grouping::PerFile => None,
-                Grouping::Daily => Some(mapped.booking_date),
-            };
-            let record = spool.push(&mapped).map_err(|source| BundleFailure::Io {
-                file: path.to_owned(),
-                source,
-            })?;
-            let group = groups.entry(key).or_default();
-            group.totals.add(&mapped);
-            group.digest = group.digest.wrapping_add(id_hash(&mapped.ponto_id));
-            group.records.push(record);
-            count += 1;
-            Ok(())
-        },
-    )
-    .map_err(CliError::from)?;
-
-    if count == 0 {
+    let collected = read_and_spool(path, options.grouping, &ctx, transactions, &mut spool)?;
+    if collected.count == 0 {
         return Err(CliError::new(
             ExitKind::Data,
             format!(
@@ -176,14 +146,115 @@ fn convert_bundle(path: &Path, options: &ConvertOptions) -> Result<Converted, Cl
             ),
         ));
     }
-    let opening = opening_balance(path, options, current_balance, &groups)?;
-    let files = write_statements(path, options, &ctx, &mut spool, groups, opening)?;
+    let opening = opening_balance(
+        path,
+        options,
+        head.account.attributes.current_balance,
+        &collected.groups,
+    )?;
+    let files = write_statements(path, options, &ctx, &mut spool, collected.groups, opening)?;
     Ok(Converted {
         bundle: path.to_owned(),
         files,
-        transactions: count,
-        skipped_pending,
+        transactions: collected.count,
+        skipped_pending: collected.skipped_pending,
     })
+}
+
+/// Transactions handed from the reading thread to the mapping thread at a time.
+const BATCH: usize = 512;
+
+/// Why the reading thread stopped early.
+enum ReadStop {
+    Bundle(BundleError),
+    /// The mapping side failed and hung up; its error is the one to report.
+    MapperGone,
+}
+
+impl From<BundleError> for ReadStop {
+    fn from(error: BundleError) -> Self {
+        ReadStop::Bundle(error)
+    }
+}
+
+/// Pass one on both cores: a thread scans and parses the JSON, this one maps each
+/// transaction and spools its entry. The channel is bounded, so memory stays flat.
+fn read_and_spool(
+    path: &Path,
+    grouping: Grouping,
+    ctx: &AccountContext,
+    transactions: bundle::Transactions,
+    spool: &mut Spool,
+) -> Result<Collected, BundleFailure> {
+    std::thread::scope(|scope| {
+        let (sender, receiver) = mpsc::sync_channel::<Vec<BundleTransaction>>(4);
+        let reader = scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            transactions.for_each(|item| {
+                batch.push(item);
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    sender.send(full).map_err(|_| ReadStop::MapperGone)?;
+                }
+                Ok::<(), ReadStop>(())
+            })?;
+            sender.send(batch).map_err(|_| ReadStop::MapperGone)
+        });
+        let mut collected = Collected::default();
+        let mapped = receiver
+            .iter()
+            .flatten()
+            .try_for_each(|item| collected.add(path, grouping, ctx, spool, item));
+        drop(receiver);
+        let read = reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // A mapping failure comes first in the file: the reader only got further.
+        mapped?;
+        match read {
+            Ok(()) | Err(ReadStop::MapperGone) => Ok(collected),
+            Err(ReadStop::Bundle(error)) => Err(error.into()),
+        }
+    })
+}
+
+/// What pass one gathers: the statements in the making, and counts.
+#[derive(Default)]
+struct Collected {
+    groups: BTreeMap<Option<NaiveDate>, Group>,
+    count: u64,
+    skipped_pending: u64,
+}
+
+impl Collected {
+    fn add(
+        &mut self,
+        path: &Path,
+        grouping: Grouping,
+        ctx: &AccountContext,
+        spool: &mut Spool,
+        item: BundleTransaction,
+    ) -> Result<(), BundleFailure> {
+        if converter::pending_resource(&item.transaction) {
+            self.skipped_pending += 1;
+            return Ok(());
+        }
+        let mapped = map_one(path, &item, ctx)?;
+        let key = match grouping {
+            Grouping::PerFile => None,
+            Grouping::Daily => Some(mapped.booking_date),
+        };
+        let record = spool.push(&mapped).map_err(|source| BundleFailure::Io {
+            file: path.to_owned(),
+            source,
+        })?;
+        let group = self.groups.entry(key).or_default();
+        group.totals.add(&mapped);
+        group.digest = group.digest.wrapping_add(id_hash(&mapped.ponto_id));
+        group.records.push(record);
+        self.count += 1;
+        Ok(())
+    }
 }
 
 fn map_one(

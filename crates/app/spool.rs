@@ -8,15 +8,33 @@ use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-/// Where one entry is in the spool, and where it goes in its statement. Ordered by
-/// booking day, then execution instant, then id hash: a bundle's order does not matter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// Where one entry is in the spool, and where it goes in its statement: ordered by
+/// booking day, then execution instant, then the bundle's order reversed — Ponto lists
+/// newest-created first, so that is creation order, and the spool is read in one sweep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SpoolRecord {
     day: i32,
     at: i64,
-    tie: u64,
     offset: u64,
     len: u32,
+}
+
+impl SpoolRecord {
+    fn key(&self) -> (i32, i64, std::cmp::Reverse<u64>) {
+        (self.day, self.at, std::cmp::Reverse(self.offset))
+    }
+}
+
+impl Ord for SpoolRecord {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl PartialOrd for SpoolRecord {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 pub struct Spool {
@@ -57,7 +75,6 @@ impl Spool {
         Ok(SpoolRecord {
             day: mapped.booking_date.num_days_from_ce(),
             at: mapped.execution.timestamp(),
-            tie: crate::convert::id_hash(&mapped.ponto_id),
             offset,
             len: u32::try_from(len).map_err(|_| io::Error::other("entry too large"))?,
         })
