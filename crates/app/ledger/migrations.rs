@@ -9,6 +9,7 @@ use rusqlite::{Connection, TransactionBehavior};
 const MIGRATIONS: &[&str] = &[
     include_str!("0001_init.sql"),
     include_str!("0002_picked_up.sql"),
+    include_str!("0003_staged.sql"),
 ];
 
 /// The schema version this program writes.

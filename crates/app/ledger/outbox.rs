@@ -48,6 +48,8 @@ pub struct OutboxItem {
     pub closing: Decimal,
     pub transaction_count: u64,
     pub created_at: DateTime<Utc>,
+    /// The file was written and synced under its hidden name (see [`Ledger::mark_staged`]).
+    pub staged: bool,
 }
 
 /// A statement published into the drop folder that the ERP has not taken yet.
@@ -87,6 +89,21 @@ impl Ledger {
             check_statement(&tx, account_key, statement)?;
             insert_statement(&tx, account_key, statement, at)?;
             tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Notes that the statement's file is complete and synced under its hidden temporary
+    /// name, the last step before the rename that makes it visible.
+    pub fn mark_staged(&self, statement_id: &str, at: DateTime<Utc>) -> Result<(), LedgerError> {
+        self.with_conn(|conn| {
+            let changed = conn.execute(
+                "UPDATE statements SET staged_at = COALESCE(staged_at, ?2) WHERE statement_id = ?1",
+                params![statement_id, timestamp(at)],
+            )?;
+            if changed == 0 {
+                return Err(ErrorKind::UnknownStatement(statement_id.to_owned()));
+            }
             Ok(())
         })
     }
@@ -448,7 +465,7 @@ fn outbox_items(
 ) -> Result<Vec<OutboxItem>, ErrorKind> {
     let mut stmt = conn.prepare(&format!(
         "SELECT statement_id, account_key, seq, file_name, drop_dir, xml, opening, closing, transaction_count,
-                created_at
+                created_at, staged_at
          FROM statements {filter} ORDER BY account_key, seq"
     ))?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), |row| {
@@ -463,6 +480,7 @@ fn outbox_items(
             closing: row.get(7)?,
             transaction_count: row.get(8)?,
             created_at: row.get(9)?,
+            staged_at: row.get(10)?,
         })
     })?;
     rows.map(|row| row.map_err(ErrorKind::from).and_then(OutboxRow::into_item))
@@ -480,6 +498,7 @@ struct OutboxRow {
     closing: String,
     transaction_count: i64,
     created_at: String,
+    staged_at: Option<String>,
 }
 
 impl OutboxRow {
@@ -495,6 +514,7 @@ impl OutboxRow {
             file_name: self.file_name,
             drop_dir: PathBuf::from(self.drop_dir),
             xml: self.xml,
+            staged: self.staged_at.is_some(),
         })
     }
 }
