@@ -272,6 +272,9 @@ fn currency_suffix(currency: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
+/// Where the configuration is looked for without `--config`.
+pub const DEFAULT_PATH: &str = "ponto2camt.toml";
+
 /// Reads and checks the configuration file. Relative paths in it are resolved against
 /// the file's folder; `env` looks up environment variables (pass `|k| std::env::var(k).ok()`).
 pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {

@@ -3,6 +3,7 @@
 
 use crate::error::{CliError, ExitKind};
 use ponto::{Client, ClientConfig, Credentials, PontoError, Secret};
+use std::path::Path;
 
 /// One organization's way into Ponto.
 #[derive(Debug, Clone)]
@@ -35,6 +36,38 @@ pub fn from_environment(env: &dyn Fn(&str) -> Option<String>) -> Result<PontoAcc
         .hinted("set PONTO_CLIENT_ID and PONTO_CLIENT_SECRET (from Ponto's Integrations page), or pass --config FILE")
         .hinted("to try the tool without credentials: ponto2camt demo")),
     }
+}
+
+/// Where the credentials come from: the configuration file when there is one (given with
+/// `--config`, or `./ponto2camt.toml`), else the environment.
+pub fn accesses(config: Option<&Path>) -> Result<Vec<PontoAccess>, CliError> {
+    let env = |name: &str| std::env::var(name).ok();
+    let default = Path::new(crate::config::DEFAULT_PATH);
+    let path = match config {
+        Some(path) => path,
+        None if default.exists() => default,
+        None => return from_environment(&env).map(|access| vec![access]),
+    };
+    let config = crate::config::load(path, &env).map_err(config_error)?;
+    Ok(from_config(&config))
+}
+
+pub fn from_config(config: &crate::config::Config) -> Vec<PontoAccess> {
+    config
+        .organizations
+        .iter()
+        .map(|org| PontoAccess {
+            organization: org.name.clone(),
+            api_url: org.api_url.clone(),
+            client_id: org.client_id.clone(),
+            client_secret: Secret::new(org.client_secret.expose().to_owned()),
+        })
+        .collect()
+}
+
+pub fn config_error(error: crate::config::ConfigError) -> CliError {
+    CliError::new(ExitKind::Config, error.to_string())
+        .hinted("every key is documented in ponto2camt.example.toml; `ponto2camt check-config` checks a file")
 }
 
 pub fn client(access: &PontoAccess) -> Result<Client, CliError> {

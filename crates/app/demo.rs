@@ -1,0 +1,155 @@
+//! `ponto2camt demo`: the whole pipeline on a fresh machine, without credentials. It
+//! starts the Ponto simulator in-process, writes a configuration, fetches into a drop
+//! folder, shows one file, then adds transactions (one back-dated) and fetches again to
+//! show that only the new ones are delivered.
+
+use crate::error::{CliError, ExitKind};
+use crate::fetch::{self, FetchOptions};
+use crate::inspect;
+use ponto_sim::{SimConfig, Simulator};
+use std::path::{Path, PathBuf};
+
+/// Small enough to finish in seconds, large enough to fill a few statements.
+const DEMO_TRANSACTIONS: usize = 40;
+const DEMO_ACCOUNTS: usize = 2;
+
+pub fn run(dir: &Path) -> Result<(), CliError> {
+    let io = |e: std::io::Error| CliError::new(ExitKind::Io, format!("{}: {e}", dir.display()));
+    let drop_dir = dir.join("drop");
+    std::fs::create_dir_all(&drop_dir).map_err(io)?;
+    let sim = Simulator::start(SimConfig {
+        transactions_per_account: DEMO_TRANSACTIONS,
+        ..SimConfig::default()
+    })
+    .map_err(|e| CliError::new(ExitKind::Io, format!("cannot start the simulator: {e}")))?;
+    let config_path = dir.join("ponto2camt.toml");
+    let accounts = write_config(&sim, dir, &config_path).map_err(io)?;
+    println!(
+        "Ponto simulator on {} — configuration written to {}",
+        sim.base_url(),
+        config_path.display()
+    );
+    let config = fetch::load_config(Some(&config_path))?;
+    let options = FetchOptions {
+        only: Vec::new(),
+        dry_run: false,
+        sync_now: None,
+        include_today: false,
+    };
+
+    println!("\n== first fetch: everything since the start date");
+    let first = fetch_and_show(&config, &options)?;
+    if let Some(file) = first.first() {
+        show(file)?;
+    }
+
+    println!(
+        "\n== the bank books more: 3 new transactions and 1 back-dated one (listed first by Ponto)"
+    );
+    let account = &accounts[0];
+    let mut added = sim.add_transactions(&account.id, 3);
+    added.push(sim.add_backdated_transaction(&account.id, 5));
+    println!("\n== second fetch: only the new ones");
+    let second = fetch_and_show(&config, &options)?;
+    let delivered = count_references(&second, &added);
+    println!(
+        "\n{} of the {} new transactions delivered, in {} new file(s); nothing delivered twice.",
+        delivered,
+        added.len(),
+        second.len()
+    );
+    println!("Try: ponto2camt --config {} status", config_path.display());
+    Ok(())
+}
+
+fn fetch_and_show(
+    config: &crate::config::Config,
+    options: &FetchOptions,
+) -> Result<Vec<PathBuf>, CliError> {
+    let report = fetch::run(config, options).map_err(|mut errors| errors.remove(0))?;
+    if let Some(error) = report.failures.0.into_iter().next() {
+        return Err(error);
+    }
+    let files: Vec<PathBuf> = report
+        .accounts
+        .iter()
+        .flat_map(|a| a.files.clone())
+        .collect();
+    for account in &report.accounts {
+        println!(
+            "{} {}: {} transaction(s), {} file(s)",
+            account.iban,
+            account.currency,
+            account.transactions,
+            account.files.len()
+        );
+        for file in &account.files {
+            println!("  {}", file.display());
+        }
+    }
+    Ok(files)
+}
+
+fn show(file: &Path) -> Result<(), CliError> {
+    let inspection = inspect::inspect_file(file)?;
+    println!();
+    print!("{}", inspect::render_text(file, &inspection));
+    Ok(())
+}
+
+/// How many of `ids` appear (as `AcctSvcrRef`) in the files.
+fn count_references(files: &[PathBuf], ids: &[String]) -> usize {
+    let text: String = files
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .collect();
+    ids.iter()
+        .filter(|id| {
+            text.contains(&format!(
+                "<AcctSvcrRef>{}</AcctSvcrRef>",
+                id.replace('-', "")
+            ))
+        })
+        .count()
+}
+
+fn write_config(
+    sim: &Simulator,
+    dir: &Path,
+    path: &Path,
+) -> std::io::Result<Vec<ponto_sim::SimAccount>> {
+    let organization = sim
+        .organizations()
+        .into_iter()
+        .next()
+        .ok_or_else(|| std::io::Error::other("the simulator has no organization"))?;
+    let accounts: Vec<_> = organization
+        .accounts
+        .iter()
+        .take(DEMO_ACCOUNTS)
+        .cloned()
+        .collect();
+    let start = (crate::clock::now() - chrono::Duration::days(30)).date_naive();
+    let mut text = format!(
+        "# Written by `ponto2camt demo`: the simulator's credentials, not real ones.\n\
+         state_dir = \"state\"\n\
+         drop_dir = \"drop\"\n\
+         grouping = \"per-run\"\n\n\
+         [ponto]\n\
+         api_url = \"{}\"\n\
+         client_id = \"{}\"\n\
+         client_secret = \"{}\"\n",
+        sim.base_url(),
+        organization.client_id,
+        organization.client_secret
+    );
+    for account in &accounts {
+        text.push_str(&format!(
+            "\n[[accounts]]\niban = \"{}\"\ncurrency = \"{}\"\nstart_date = \"{start}\"\n",
+            account.iban, account.currency
+        ));
+    }
+    std::fs::create_dir_all(dir.join("state"))?;
+    std::fs::write(path, text)?;
+    Ok(accounts)
+}
