@@ -1,8 +1,13 @@
 //! The one integration-test binary: end-to-end tests of `ponto2camt`, with a tiny harness
 //! in `util.rs`. Each module is one concern.
 
+mod sim_env;
 mod util;
 
 mod convert;
 mod inspect;
 mod roundtrip;
+
+mod exactly_once;
+mod fetch;
+mod ponto_commands;
