@@ -7,14 +7,20 @@ use crate::error::{CliError, ExitKind};
 use crate::fetch::{self, FetchOptions};
 use crate::inspect;
 use ponto_sim::{SimConfig, Simulator};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Small enough to finish in seconds, large enough to fill a few statements.
 const DEMO_TRANSACTIONS: usize = 40;
 const DEMO_ACCOUNTS: usize = 2;
 
+/// The first line of the configuration the demo writes: how a later demo knows the
+/// folder is its own and may be started afresh.
+const MARKER: &str = "# Written by `ponto2camt demo`";
+
 pub fn run(dir: &Path) -> Result<(), CliError> {
     let io = |e: std::io::Error| CliError::new(ExitKind::Io, format!("{}: {e}", dir.display()));
+    prepare_folder(dir)?;
     let drop_dir = dir.join("drop");
     std::fs::create_dir_all(&drop_dir).map_err(io)?;
     let sim = Simulator::start(SimConfig {
@@ -51,14 +57,57 @@ pub fn run(dir: &Path) -> Result<(), CliError> {
     added.push(sim.add_backdated_transaction(&account.id, 5));
     println!("\n== second fetch: only the new ones");
     let second = fetch_and_show(&config, &options)?;
-    let delivered = count_references(&second, &added);
+    let counts = delivered_counts(&config.drop_dir.clone().unwrap_or(drop_dir));
+    let delivered = added
+        .iter()
+        .filter(|id| counts.contains_key(&id.replace('-', "")))
+        .count();
+    let twice = counts.values().filter(|n| **n > 1).count();
     println!(
-        "\n{} of the {} new transactions delivered, in {} new file(s); nothing delivered twice.",
-        delivered,
+        "\n{delivered} of the {} new transactions delivered, in {} new file(s); {} transactions in the drop folder, {}.",
         added.len(),
-        second.len()
+        second.len(),
+        counts.len(),
+        if twice == 0 {
+            "none of them twice".to_owned()
+        } else {
+            format!("{twice} TWICE")
+        }
     );
     println!("Try: ponto2camt --config {} status", config_path.display());
+    Ok(())
+}
+
+/// A new folder, or one a previous demo made (its state and drop folder are cleared, so
+/// the story starts again); anything else is left alone.
+fn prepare_folder(dir: &Path) -> Result<(), CliError> {
+    let io = |e: std::io::Error| CliError::new(ExitKind::Io, format!("{}: {e}", dir.display()));
+    let is_empty = |d: &Path| {
+        std::fs::read_dir(d)
+            .map(|mut e| e.next().is_none())
+            .unwrap_or(true)
+    };
+    if !dir.exists() || is_empty(dir) {
+        return std::fs::create_dir_all(dir).map_err(io);
+    }
+    let ours =
+        std::fs::read_to_string(dir.join("ponto2camt.toml")).is_ok_and(|t| t.starts_with(MARKER));
+    if !ours {
+        return Err(CliError::new(
+            ExitKind::Usage,
+            format!(
+                "{}: not empty and not a previous demo's folder",
+                dir.display()
+            ),
+        )
+        .hinted("pass --dir with a new or empty folder"));
+    }
+    for sub in ["state", "drop"] {
+        let path = dir.join(sub);
+        if path.exists() {
+            std::fs::remove_dir_all(&path).map_err(io)?;
+        }
+    }
     Ok(())
 }
 
@@ -97,20 +146,24 @@ fn show(file: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
-/// How many of `ids` appear (as `AcctSvcrRef`) in the files.
-fn count_references(files: &[PathBuf], ids: &[String]) -> usize {
-    let text: String = files
-        .iter()
-        .filter_map(|f| std::fs::read_to_string(f).ok())
-        .collect();
-    ids.iter()
-        .filter(|id| {
-            text.contains(&format!(
-                "<AcctSvcrRef>{}</AcctSvcrRef>",
-                id.replace('-', "")
-            ))
-        })
-        .count()
+/// How often each transaction (its `Ntry/AcctSvcrRef`) occurs over the folder's files.
+fn delivered_counts(drop_dir: &Path) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    let files = std::fs::read_dir(drop_dir).into_iter().flatten().flatten();
+    for file in files.filter(|f| f.path().extension().is_some_and(|x| x == "xml")) {
+        let Ok(inspection) = inspect::inspect_file(&file.path()) else {
+            continue;
+        };
+        let entries = inspection
+            .document
+            .statements
+            .into_iter()
+            .flat_map(|s| s.entries);
+        for reference in entries.filter_map(|e| e.account_servicer_ref) {
+            *counts.entry(reference).or_insert(0) += 1;
+        }
+    }
+    counts
 }
 
 fn write_config(
