@@ -26,32 +26,9 @@ pub const ENV_CLIENT_ID: &str = "PONTO_CLIENT_ID";
 pub const ENV_CLIENT_SECRET: &str = "PONTO_CLIENT_SECRET";
 pub const ENV_API_URL: &str = "PONTO_API_URL";
 
-/// A value that must never reach a log or a message: Debug and Display print `***`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret text, for the one place that sends it to Ponto.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
+/// Secrets print as `***` in Debug and Display: the client crate's type, so the secret
+/// goes from the file to Ponto without ever being a plain string in between.
+pub use ponto::Secret;
 
 /// How transactions are cut into statements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

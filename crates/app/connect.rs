@@ -14,9 +14,7 @@ pub struct PontoAccess {
     pub client_secret: Secret,
 }
 
-pub const ENV_CLIENT_ID: &str = "PONTO_CLIENT_ID";
-pub const ENV_CLIENT_SECRET: &str = "PONTO_CLIENT_SECRET";
-pub const ENV_API_URL: &str = "PONTO_API_URL";
+use crate::config::{ENV_API_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET};
 
 /// Credentials from the environment alone (no configuration file).
 pub fn from_environment(env: &dyn Fn(&str) -> Option<String>) -> Result<PontoAccess, CliError> {
@@ -53,16 +51,16 @@ pub fn accesses(config: Option<&Path>) -> Result<Vec<PontoAccess>, CliError> {
 }
 
 pub fn from_config(config: &crate::config::Config) -> Vec<PontoAccess> {
-    config
-        .organizations
-        .iter()
-        .map(|org| PontoAccess {
-            organization: org.name.clone(),
-            api_url: org.api_url.clone(),
-            client_id: org.client_id.clone(),
-            client_secret: Secret::new(org.client_secret.expose().to_owned()),
-        })
-        .collect()
+    config.organizations.iter().map(access_of).collect()
+}
+
+pub fn access_of(org: &crate::config::OrganizationConfig) -> PontoAccess {
+    PontoAccess {
+        organization: org.name.clone(),
+        api_url: org.api_url.clone(),
+        client_id: org.client_id.clone(),
+        client_secret: org.client_secret.clone(),
+    }
 }
 
 pub fn config_error(error: crate::config::ConfigError) -> CliError {

@@ -6,7 +6,7 @@
 //! with a bounded number in flight; one failing account does not stop the others.
 
 use crate::cli::FetchArgs;
-use crate::config::{AccountConfig, Config, Grouping, OrganizationConfig};
+use crate::config::{AccountConfig, Config, Grouping};
 use crate::connect::{self, PontoAccess, ponto_error};
 use crate::delivery;
 use crate::error::{CliError, ExitKind, Failures};
@@ -155,7 +155,7 @@ fn plan_work<'c>(
         if wanted.is_empty() {
             continue;
         }
-        let access = access_of(org);
+        let access = connect::access_of(org);
         let client = match connect::client(&access) {
             Ok(client) => client,
             Err(e) => {
@@ -190,15 +190,6 @@ fn plan_work<'c>(
         );
     }
     jobs
-}
-
-fn access_of(org: &OrganizationConfig) -> PontoAccess {
-    PontoAccess {
-        organization: org.name.clone(),
-        api_url: org.api_url.clone(),
-        client_id: org.client_id.clone(),
-        client_secret: ponto::Secret::new(org.client_secret.expose().to_owned()),
-    }
 }
 
 impl Job<'_> {
