@@ -78,7 +78,10 @@ impl SimEnv {
 
     pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut cmd = ponto2camt();
-        cmd.arg("--config").arg(self.config_path()).args(args).current_dir(self.path());
+        cmd.arg("--config")
+            .arg(self.config_path())
+            .args(args)
+            .current_dir(self.path());
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -121,7 +124,9 @@ impl SimEnv {
             let document = camt053::read_document(reader).expect("a readable camt file");
             for statement in document.statements {
                 for entry in statement.entries {
-                    let id = entry.account_servicer_ref.expect("every entry names its Ponto id");
+                    let id = entry
+                        .account_servicer_ref
+                        .expect("every entry names its Ponto id");
                     *counts.entry(id).or_insert(0) += 1;
                 }
             }
@@ -140,6 +145,10 @@ impl SimEnv {
             .filter(|id| !counts.contains_key(id))
             .collect();
         assert!(missing.is_empty(), "never delivered: {missing:?}");
-        assert_eq!(counts.len(), expected.len(), "delivered something unexpected");
+        assert_eq!(
+            counts.len(),
+            expected.len(),
+            "delivered something unexpected"
+        );
     }
 }

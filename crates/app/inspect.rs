@@ -99,7 +99,13 @@ fn render_statement(statement: &Statement) -> String {
         .as_deref()
         .or(h.account.other_id.as_deref())
         .unwrap_or("?");
-    let currency = h.account.currency.as_deref().unwrap_or("?");
+    // Banks may leave Acct/Ccy out; importers then take the balances' currency.
+    let currency = h
+        .account
+        .currency
+        .as_deref()
+        .or(h.balances.first().map(|b| b.currency.as_str()))
+        .unwrap_or("?");
     let mut out = format!("statement {}  account {account} {currency}", h.id);
     if let Some(seq) = h.electronic_sequence {
         out.push_str(&format!("  seq {seq}"));
