@@ -91,7 +91,7 @@ fn export_account(
                     .and_hms_opt(0, 0, 0)
                     .unwrap_or_default(),
             );
-            ponto.transactions(id, &mut stop::stop_before(cutoff))
+            ponto.transactions(id, &mut stop::stop_created_before(cutoff))
         }
         None => ponto.transactions(id, &mut stop::read_all()),
     }

@@ -398,7 +398,7 @@ impl Job<'_> {
 
     /// Reads the newest pages until everything new is in: for an account with history,
     /// until a page holds only known or too-old transactions; the first time, until a
-    /// page is older than the start date (with a margin for Ponto's creation order).
+    /// page was wholly created in Ponto before the start date (minus a margin).
     fn read_new(
         &self,
         id: &str,
@@ -408,7 +408,8 @@ impl Job<'_> {
     ) -> Result<ponto::TransactionRead, CliError> {
         let start = local_midnight(start, zone) - Duration::days(START_MARGIN_DAYS);
         let read = if known.is_empty() {
-            self.client.transactions(id, &mut stop::stop_before(start))
+            self.client
+                .transactions(id, &mut stop::stop_created_before(start))
         } else {
             self.client.transactions(
                 id,

@@ -9,9 +9,9 @@
 //! Which rule to use:
 //! - the ledger knows ids of this account: [`stop_when_caught_up`] (one page per 100
 //!   new transactions plus one);
-//! - first run, nothing known yet: [`stop_before`] with the start date minus a margin
-//!   (a back-dated booking created recently sits at the top, so the margin only has to
-//!   cover disorder between neighbours);
+//! - first run, nothing known yet: [`stop_created_before`] with the start date minus a
+//!   margin (creation order is the listing order, so back-dated bookings at the top
+//!   cannot stop the read early, as they can with [`stop_before`]);
 //! - everything: [`read_all`].
 
 use crate::paging::ReadMore;
@@ -48,6 +48,21 @@ pub fn stop_at_known(known: impl Fn(&str) -> bool) -> impl FnMut(&[Transaction])
 /// transaction without an execution date never counts as before).
 pub fn stop_before(date: DateTime<Utc>) -> impl FnMut(&[Transaction]) -> ReadMore {
     move |page| verdict(!page.is_empty() && page.iter().all(|t| executed_before(t, date)))
+}
+
+/// Stops after a page whose transactions were all *created* in Ponto before `date` (a
+/// transaction without `createdAt` never counts as before). The safe first-read rule:
+/// Ponto lists by creation, so unlike [`stop_before`] a burst of back-dated bookings at
+/// the top cannot end the read early, and a booking is never created before it happened.
+pub fn stop_created_before(date: DateTime<Utc>) -> impl FnMut(&[Transaction]) -> ReadMore {
+    move |page| {
+        verdict(
+            !page.is_empty()
+                && page
+                    .iter()
+                    .all(|t| t.attributes.created_at.is_some_and(|c| c < date)),
+        )
+    }
 }
 
 /// The incremental rule: stops after a page in which every transaction is either known
@@ -112,6 +127,29 @@ mod tests {
 
     fn day(d: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2024, 3, d, 0, 0, 0).single().unwrap()
+    }
+
+    fn created(id: &str, executed: u32, created: Option<u32>) -> Transaction {
+        let mut t = tx(id, executed);
+        t.attributes.created_at = created.map(day);
+        t
+    }
+
+    #[test]
+    fn creation_rule_is_not_fooled_by_back_dated_bookings() {
+        let mut rule = stop_created_before(day(10));
+        // Executed long ago but created now: the read must go on.
+        let back_dated = [created("b1", 1, Some(20)), created("b2", 2, Some(20))];
+        assert_eq!(rule(&back_dated), ReadMore::Continue);
+        assert_eq!(
+            rule(&[created("o1", 1, Some(9)), created("o2", 1, None)]),
+            ReadMore::Continue
+        );
+        assert_eq!(
+            rule(&[created("o1", 1, Some(9)), created("o2", 1, Some(3))]),
+            ReadMore::Stop
+        );
+        assert_eq!(rule(&[]), ReadMore::Continue);
     }
 
     #[test]
