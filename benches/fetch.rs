@@ -1,0 +1,206 @@
+//! `cargo bench --bench fetch`: `ponto2camt fetch` (release binary) against the Ponto
+//! simulator on loopback, publishing included, reporting wall time:
+//!
+//! (a) 1 account with 1,000 new transactions: the first fetch of a 1,000-transaction
+//!     history, then an incremental fetch of 1,000 more (target < 2 s each);
+//! (b) 100 accounts with 50 new transactions each, 20 ms simulated latency per request:
+//!     first fetch, then an incremental fetch of 50 more each (target < 15 s each).
+//!
+//! The simulator has six fixed accounts (two organizations), so (b) runs 17 simulators
+//! with different seeds and configures their 34 organizations; that costs 34 token and
+//! account-list requests where one organization with 100 accounts would cost one, so the
+//! numbers are on the pessimistic side.
+//!
+//! Not a pass/fail test: it prints numbers, the targets are in the README.
+
+use ponto_sim::{SimConfig, Simulator};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const MANY_ACCOUNTS: usize = 100;
+const PER_ACCOUNT: usize = 50;
+const LATENCY: Duration = Duration::from_millis(20);
+
+/// Runs `ponto2camt --config CONFIG fetch` and returns its wall time.
+fn timed_fetch(config: &Path) -> Duration {
+    let start = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_ponto2camt"))
+        .arg("--quiet")
+        .arg("--config")
+        .arg(config)
+        .arg("fetch")
+        .env_remove("PONTO_CLIENT_ID")
+        .env_remove("PONTO_CLIENT_SECRET")
+        .env_remove("PONTO_API_URL")
+        .env_remove("PONTO2CAMT_NOW")
+        .output()
+        .expect("ponto2camt runs");
+    let elapsed = start.elapsed();
+    assert!(
+        output.status.success(),
+        "fetch failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    elapsed
+}
+
+/// Files in the drop folder and the entries in them (to show the work was done).
+fn delivered(drop_dir: &Path) -> (usize, usize) {
+    let mut files = 0;
+    let mut entries = 0;
+    for entry in std::fs::read_dir(drop_dir).expect("drop folder").flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|x| x == "xml") {
+            files += 1;
+            let text = std::fs::read_to_string(&path).expect("readable file");
+            entries += text.matches("<Ntry>").count();
+        }
+    }
+    (files, entries)
+}
+
+fn start_date() -> String {
+    (chrono::Utc::now().date_naive() - chrono::Duration::days(400)).to_string()
+}
+
+fn report(what: &str, elapsed: Duration, drop_dir: &Path, target_secs: f64) {
+    let (files, entries) = delivered(drop_dir);
+    println!(
+        "fetch {what}: {:.2} s (target < {target_secs} s) — {files} file(s), {entries} entries in the drop folder",
+        elapsed.as_secs_f64()
+    );
+}
+
+fn one_account(dir: &Path) {
+    let sim = Simulator::start(SimConfig {
+        transactions_per_account: 1_000,
+        ..SimConfig::default()
+    })
+    .expect("simulator starts");
+    let org = &sim.organizations()[0];
+    let account = &org.accounts[0];
+    let drop_dir = dir.join("drop");
+    std::fs::create_dir_all(&drop_dir).expect("drop folder");
+    let config = dir.join("ponto2camt.toml");
+    let text = format!(
+        "state_dir = \"state\"\ndrop_dir = \"drop\"\n\n[ponto]\napi_url = \"{}\"\nclient_id = \"{}\"\nclient_secret = \"{}\"\n\n[[accounts]]\niban = \"{}\"\nstart_date = \"{}\"\n",
+        sim.base_url(),
+        org.client_id,
+        org.client_secret,
+        account.iban,
+        start_date()
+    );
+    std::fs::write(&config, text).expect("config");
+
+    let first = timed_fetch(&config);
+    report(
+        "1 account, 1,000 transactions (first fetch)",
+        first,
+        &drop_dir,
+        2.0,
+    );
+    sim.add_transactions(&account.id, 1_000);
+    let incremental = timed_fetch(&config);
+    report(
+        "1 account, 1,000 new transactions (incremental)",
+        incremental,
+        &drop_dir,
+        2.0,
+    );
+}
+
+fn many_accounts(dir: &Path) {
+    let sims: Vec<Simulator> = (1..)
+        .take(MANY_ACCOUNTS.div_ceil(6))
+        .map(|seed| {
+            Simulator::start(SimConfig {
+                seed,
+                transactions_per_account: PER_ACCOUNT,
+                latency: LATENCY,
+                ..SimConfig::default()
+            })
+            .expect("simulator starts")
+        })
+        .collect();
+    let drop_dir = dir.join("drop");
+    std::fs::create_dir_all(&drop_dir).expect("drop folder");
+    let mut text = "state_dir = \"state\"\ndrop_dir = \"drop\"\nconcurrency = 8\n".to_owned();
+    let mut configured = Vec::new();
+    for (s, sim) in sims.iter().enumerate() {
+        for (o, org) in sim.organizations().iter().enumerate() {
+            let accounts: Vec<_> = org
+                .accounts
+                .iter()
+                .take(MANY_ACCOUNTS - configured.len())
+                .cloned()
+                .collect();
+            if accounts.is_empty() {
+                continue;
+            }
+            let _ = write!(
+                text,
+                "\n[[organizations]]\nname = \"sim{s}-org{o}\"\n\n[organizations.ponto]\napi_url = \"{}\"\nclient_id = \"{}\"\nclient_secret = \"{}\"\n",
+                sim.base_url(),
+                org.client_id,
+                org.client_secret
+            );
+            for account in accounts {
+                let _ = write!(
+                    text,
+                    "\n[[organizations.accounts]]\niban = \"{}\"\ncurrency = \"{}\"\nstart_date = \"{}\"\n",
+                    account.iban,
+                    account.currency,
+                    start_date()
+                );
+                configured.push((s, account));
+            }
+        }
+    }
+    let config = dir.join("ponto2camt.toml");
+    std::fs::write(&config, text).expect("config");
+
+    let first = timed_fetch(&config);
+    report(
+        &format!(
+            "{} accounts, {PER_ACCOUNT} transactions each, {} ms latency (first fetch)",
+            configured.len(),
+            LATENCY.as_millis()
+        ),
+        first,
+        &drop_dir,
+        15.0,
+    );
+    for (s, account) in &configured {
+        sims[*s].add_transactions(&account.id, PER_ACCOUNT);
+    }
+    let incremental = timed_fetch(&config);
+    report(
+        &format!(
+            "{} accounts, {PER_ACCOUNT} new transactions each, {} ms latency (incremental)",
+            configured.len(),
+            LATENCY.as_millis()
+        ),
+        incremental,
+        &drop_dir,
+        15.0,
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a name argument picks one scenario.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
+    if wanted("one") {
+        let dir = tempfile::tempdir().expect("temp dir");
+        one_account(dir.path());
+    }
+    if wanted("many") {
+        let dir = tempfile::tempdir().expect("temp dir");
+        many_accounts(dir.path());
+    }
+}
