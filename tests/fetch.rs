@@ -510,6 +510,35 @@ fn account_option_limits_the_run_and_an_unknown_one_is_a_config_error() {
     env.assert_delivered_exactly_once(&all_booked(&env, &accounts));
 }
 
+#[test]
+fn one_failing_account_does_not_stop_the_others() {
+    let env = SimEnv::start(30);
+    let account = env.accounts()[0].clone();
+    env.write_config(std::slice::from_ref(&account), &days_ago(400), "");
+    let mut config = std::fs::read_to_string(env.config_path()).expect("config");
+    // A valid IBAN that this Ponto organization does not have, listed first.
+    config = config.replacen(
+        "\n[[accounts]]",
+        &format!(
+            "\n[[accounts]]\niban = \"BE68539007547034\"\nstart_date = \"{}\"\n\n[[accounts]]",
+            days_ago(30)
+        ),
+        1,
+    );
+    std::fs::write(env.config_path(), config).expect("config");
+
+    let run = live(&env, &["fetch"]);
+    assert_eq!(run.code, 78, "{run:#?}");
+    assert!(run.stderr.contains("BE68539007547034"), "{run:#?}");
+    env.assert_delivered_exactly_once(&env.sim.booked_transaction_ids(&account.id));
+    let status = status_json(&env);
+    assert_eq!(
+        status_of(&status, &account)["last_run"]["outcome"],
+        "ok",
+        "{status:#}"
+    );
+}
+
 // ---- daily grouping ------------------------------------------------------------------
 
 #[test]
