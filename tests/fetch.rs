@@ -394,7 +394,6 @@ fn incremental_reads_cost_one_page_per_hundred_new_transactions_plus_one() {
 }
 
 #[test]
-#[ignore = "bug: fetch --dry-run on an account the ledger does not know yet exits 74 (unknown account): fetch.rs:315/320 read last_closing/next_sequence of an account only registered when not a dry run"]
 fn dry_run_on_a_fresh_ledger_changes_nothing_and_says_what_it_would_write() {
     let env = SimEnv::start(40);
     let account = env.accounts()[1].clone();

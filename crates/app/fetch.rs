@@ -312,12 +312,13 @@ impl Job<'_> {
             pages: read.pages,
             ..AccountReport::default()
         };
-        let last_closing = ledger.last_closing(&key).map_err(ledger_error)?;
-        let mut opening = match last_closing {
+        // Read once, and allowed to be missing: a dry run does not register the account.
+        let state = ledger.account(&key).map_err(ledger_error)?;
+        let mut opening = match state.as_ref().and_then(|s| s.last_closing) {
             Some(closing) => closing,
             None => first_opening(&account, &sorted)?,
         };
-        let first_seq = ledger.next_sequence(&key).map_err(ledger_error)?;
+        let first_seq = state.map_or(1, |s| s.statement_count + 1);
         for (seq, group) in (first_seq..).zip(group_statements(sorted.new, daily)) {
             let planned = self.plan(&ctx, &group, seq, opening, now)?;
             report.transactions += planned.transaction_ids.len() as u64;
