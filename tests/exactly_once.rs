@@ -23,16 +23,47 @@ const KILLED: i32 = -1;
 struct Bench {
     env: SimEnv,
     accounts: Vec<SimAccount>,
+    /// `PONTO2CAMT_NOW` for the runs, when the harness's fixed clock will not do.
+    clock: Option<String>,
 }
 
 impl Bench {
+    /// `per-run` grouping (the default).
     fn new(accounts: usize, seeded_per_account: usize) -> Bench {
+        Self::with_config(accounts, seeded_per_account, "")
+    }
+
+    fn with_config(accounts: usize, seeded_per_account: usize, extra: &str) -> Bench {
         let env = SimEnv::start(seeded_per_account);
         let wanted = accounts;
         let accounts: Vec<SimAccount> = env.accounts().into_iter().take(wanted).collect();
         assert_eq!(accounts.len(), wanted, "the simulator has enough accounts");
-        env.write_config(&accounts, &start_date(), "");
-        Bench { env, accounts }
+        env.write_config(&accounts, &start_date(), extra);
+        Bench {
+            env,
+            accounts,
+            clock: None,
+        }
+    }
+
+    /// `daily` grouping, on the real clock: the simulator's days (relative to today) are
+    /// then closed days, so one run publishes many statements.
+    fn daily(accounts: usize, seeded_per_account: usize) -> Bench {
+        let mut bench = Self::with_config(accounts, seeded_per_account, "grouping = \"daily\"");
+        bench.clock = Some(chrono::Utc::now().to_rfc3339());
+        bench
+    }
+
+    fn fetch_with(&self, env: &[(&str, &str)]) -> Run {
+        let mut vars = env.to_vec();
+        if let Some(now) = &self.clock {
+            vars.push((ponto2camt::clock::NOW_VARIABLE, now));
+        }
+        self.env.run_with_env(&["fetch"], &vars)
+    }
+
+    fn fetch(&self) -> Run {
+        self.fetch_with(&[])
     }
 
     fn sim(&self) -> &ponto_sim::Simulator {
@@ -48,12 +79,12 @@ impl Bench {
     }
 
     fn fetch_ok(&self, context: &str) {
-        let run = self.env.fetch();
+        let run = self.fetch();
         assert_eq!(run.code, 0, "{context}: fetch failed: {run:?}");
     }
 
     fn fetch_crashing_at(&self, point: &str) -> Run {
-        self.env.run_with_env(&["fetch"], &[(CRASH_AT, point)])
+        self.fetch_with(&[(CRASH_AT, point)])
     }
 
     /// New transactions on every account: some today, one back-dated.
@@ -62,6 +93,15 @@ impl Bench {
             self.sim().add_transactions(&account.id, per_account);
             self.sim()
                 .add_backdated_transaction(&account.id, 5 + 7 * i as u32);
+        }
+    }
+
+    /// New transactions on closed days only (for `daily` grouping, which holds today's).
+    fn add_backdated_transactions(&self) {
+        for account in &self.accounts {
+            for days_ago in [1, 2, 9, 33] {
+                self.sim().add_backdated_transaction(&account.id, days_ago);
+            }
         }
     }
 
@@ -360,6 +400,34 @@ fn a_crash_in_a_later_run_is_recovered_exactly_once_when_the_erp_takes_files_bef
     for_every_crash_point(|point| crash_on_a_later_run(point, Pickup::BetweenCrashAndRecovery));
 }
 
+/// `daily` grouping publishes one statement per day, so a crash leaves the rest of the
+/// run's statements unplanned: recovery must publish the interrupted one and the next run
+/// the rest, in one unbroken chain.
+fn crash_with_daily_grouping(point: &str) {
+    let bench = Bench::daily(2, 30);
+    let crashed = bench.fetch_crashing_at(point);
+    assert_aborted_at(&crashed, point);
+    bench.env.erp_takes_files();
+    bench.fetch_ok(&format!("recovery after {point}"));
+    bench.assert_no_hidden_leftovers();
+    bench.assert_every_transaction_exactly_once();
+    assert!(
+        bench.env.published_files().len() > 10,
+        "daily grouping should give a statement per day"
+    );
+    bench.add_backdated_transactions();
+    let crashed = bench.fetch_crashing_at(point);
+    assert_aborted_at(&crashed, point);
+    bench.fetch_ok("the second recovery");
+    bench.assert_every_transaction_exactly_once();
+    bench.assert_unbroken_balance_chains();
+}
+
+#[test]
+fn a_crash_at_any_step_of_a_daily_run_of_many_statements_is_recovered_exactly_once() {
+    for_every_crash_point(crash_with_daily_grouping);
+}
+
 #[test]
 fn a_crash_during_recovery_itself_is_recovered_exactly_once() {
     // The recovery run walks the same protocol steps: crashing it again at every later
@@ -411,9 +479,18 @@ impl Prng {
 }
 
 const SOAK_SEED: u64 = 0x5EED_0004;
-const SOAK_ROUNDS: usize = 60;
 
-fn spawn_fetch(env: &SimEnv, crash_at: Option<&str>) -> Child {
+/// The soak's seed: fixed, so a failure is reproducible; `SOAK_SEED=<n>` explores others.
+fn soak_seed() -> u64 {
+    std::env::var("SOAK_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(SOAK_SEED)
+}
+const SOAK_ROUNDS: usize = 80;
+
+fn spawn_fetch(bench: &Bench, crash_at: Option<&str>) -> Child {
+    let env = &bench.env;
     let mut cmd = ponto2camt();
     cmd.arg("--config")
         .arg(env.config_path())
@@ -424,14 +501,17 @@ fn spawn_fetch(env: &SimEnv, crash_at: Option<&str>) -> Child {
     if let Some(point) = crash_at {
         cmd.env(CRASH_AT, point);
     }
+    if let Some(now) = &bench.clock {
+        cmd.env(ponto2camt::clock::NOW_VARIABLE, now);
+    }
     cmd.spawn().expect("the binary starts")
 }
 
 /// Two `fetch` processes started together: each either runs or, finding the lock taken,
 /// exits 75 naming the other one as the holder.
-fn two_fetches_at_once(env: &SimEnv, crash_at: Option<&str>, round: &str) {
-    let first = spawn_fetch(env, crash_at);
-    let second = spawn_fetch(env, None);
+fn two_fetches_at_once(bench: &Bench, crash_at: Option<&str>, round: &str) {
+    let first = spawn_fetch(bench, crash_at);
+    let second = spawn_fetch(bench, None);
     let outputs = [
         first.wait_with_output().expect("first fetch ends"),
         second.wait_with_output().expect("second fetch ends"),
@@ -457,21 +537,23 @@ fn two_fetches_at_once(env: &SimEnv, crash_at: Option<&str>, round: &str) {
     assert!(losers < 2, "{round}: both concurrent fetches lost the lock");
 }
 
-#[test]
-fn soak_with_crashes_concurrent_runs_and_pickups_delivers_once_with_an_unbroken_chain() {
-    let bench = Bench::new(3, 20);
-    let mut rng = Prng(SOAK_SEED);
-    let mut crashes = 0;
-    let mut concurrent = 0;
+/// Rounds of new transactions (today's and back-dated ones, on some of the accounts),
+/// each followed by a clean run, a run crashing at a random step, or two runs started
+/// together (one of them perhaps crashing), and perhaps an ERP pickup. Ends with a clean
+/// run. `closed_days_only`: new transactions are all back-dated (for `daily` grouping,
+/// which holds today's back).
+fn soak(bench: &Bench, seed: u64, closed_days_only: bool) {
+    let mut rng = Prng(seed);
+    let (mut crashes, mut concurrent) = (0, 0);
     for round in 0..SOAK_ROUNDS {
-        let label = format!("seed {SOAK_SEED:#x} round {round}");
+        let label = format!("seed {seed:#x} round {round}");
         for account in &bench.accounts {
-            if rng.chance(60) {
+            if !closed_days_only && rng.chance(60) {
                 bench
                     .sim()
                     .add_transactions(&account.id, 1 + rng.below(4) as usize);
             }
-            if rng.chance(25) {
+            if rng.chance(if closed_days_only { 50 } else { 25 }) {
                 let days_ago = 1 + rng.below(90) as u32;
                 bench.sim().add_backdated_transaction(&account.id, days_ago);
             }
@@ -489,7 +571,7 @@ fn soak_with_crashes_concurrent_runs_and_pickups_delivers_once_with_an_unbroken_
             }
             _ => {
                 let crash = rng.chance(30).then(|| *rng.pick(POINTS));
-                two_fetches_at_once(&bench.env, crash, &label);
+                two_fetches_at_once(bench, crash, &label);
                 concurrent += 1;
             }
         }
@@ -505,6 +587,16 @@ fn soak_with_crashes_concurrent_runs_and_pickups_delivers_once_with_an_unbroken_
     bench.assert_no_hidden_leftovers();
     bench.assert_every_transaction_exactly_once();
     bench.assert_unbroken_balance_chains();
+}
+
+#[test]
+fn soak_with_crashes_concurrent_runs_and_pickups_delivers_once_with_an_unbroken_chain() {
+    soak(&Bench::new(3, 20), soak_seed(), false);
+}
+
+#[test]
+fn daily_soak_with_crashes_concurrent_runs_and_pickups_delivers_once_with_an_unbroken_chain() {
+    soak(&Bench::daily(2, 20), soak_seed() ^ 0xDA11, true);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -604,7 +696,7 @@ fn a_lasting_fault_exports_nothing_for_its_account(kind: FaultKind, expected_cod
     let bench = Bench::new(2, MANY);
     let (failing, healthy) = (bench.accounts[0].clone(), bench.accounts[1].clone());
     bench.sim().inject(mid_read(kind.clone(), &failing, 50));
-    let run = bench.env.fetch();
+    let run = bench.fetch();
     assert!(
         expected_codes.contains(&run.code),
         "{kind:?}: expected an exit code in {expected_codes:?}: {run:?}"
@@ -683,7 +775,7 @@ fn a_failed_incremental_read_keeps_the_ledger_where_it_was() {
     bench
         .sim()
         .inject(mid_read(FaultKind::ServerError(503), &account, 50));
-    let run = bench.env.fetch();
+    let run = bench.fetch();
     assert_eq!(run.code, UNAVAILABLE, "{run:?}");
     assert_eq!(bench.exported_in_ledger(&account), exported_before);
     assert_eq!(
@@ -709,7 +801,7 @@ fn the_loser_of_two_concurrent_fetches_names_the_process_holding_the_lock() {
     let mut wrong = Vec::new();
     let mut contests = 0;
     for _ in 0..20 {
-        let children = [spawn_fetch(&bench.env, None), spawn_fetch(&bench.env, None)];
+        let children = [spawn_fetch(&bench, None), spawn_fetch(&bench, None)];
         let pids: Vec<u32> = children.iter().map(Child::id).collect();
         let outputs: Vec<_> = children
             .into_iter()
