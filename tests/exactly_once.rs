@@ -509,9 +509,13 @@ fn spawn_fetch(bench: &Bench, crash_at: Option<&str>) -> Child {
 
 /// Two `fetch` processes started together: each either runs or, finding the lock taken,
 /// exits 75 naming the other one as the holder.
-fn two_fetches_at_once(bench: &Bench, crash_at: Option<&str>, round: &str) {
-    let first = spawn_fetch(bench, crash_at);
-    let second = spawn_fetch(bench, None);
+/// With `erp_polls`, the ERP keeps taking files while the runs publish.
+fn two_fetches_at_once(bench: &Bench, crash_at: Option<&str>, erp_polls: bool, round: &str) {
+    let mut first = spawn_fetch(bench, crash_at);
+    let mut second = spawn_fetch(bench, None);
+    if erp_polls {
+        erp_polls_while_running(bench, &mut [&mut first, &mut second]);
+    }
     let outputs = [
         first.wait_with_output().expect("first fetch ends"),
         second.wait_with_output().expect("second fetch ends"),
@@ -571,7 +575,8 @@ fn soak(bench: &Bench, seed: u64, closed_days_only: bool) {
             }
             _ => {
                 let crash = rng.chance(30).then(|| *rng.pick(POINTS));
-                two_fetches_at_once(bench, crash, &label);
+                let erp_polls = rng.chance(50);
+                two_fetches_at_once(bench, crash, erp_polls, &label);
                 concurrent += 1;
             }
         }
@@ -585,6 +590,36 @@ fn soak(bench: &Bench, seed: u64, closed_days_only: bool) {
     );
     bench.fetch_ok("final clean run");
     bench.assert_no_hidden_leftovers();
+    bench.assert_every_transaction_exactly_once();
+    bench.assert_unbroken_balance_chains();
+}
+
+/// Takes files every few milliseconds until the processes end (bounded, so a child
+/// blocked on a full output pipe cannot hang the test).
+fn erp_polls_while_running(bench: &Bench, children: &mut [&mut Child]) {
+    for _ in 0..1000 {
+        bench.env.erp_takes_files();
+        let running = children
+            .iter_mut()
+            .any(|c| c.try_wait().expect("child status").is_none());
+        if !running {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn the_erp_taking_files_while_fetch_publishes_gets_each_transaction_once() {
+    let bench = Bench::daily(2, 40);
+    for round in 0..5 {
+        bench.add_backdated_transactions();
+        let mut child = spawn_fetch(&bench, None);
+        erp_polls_while_running(&bench, &mut [&mut child]);
+        let output = child.wait_with_output().expect("fetch ends");
+        assert_eq!(output.status.code(), Some(0), "round {round}: {output:?}");
+    }
+    bench.fetch_ok("final run");
     bench.assert_every_transaction_exactly_once();
     bench.assert_unbroken_balance_chains();
 }
@@ -824,5 +859,37 @@ fn the_loser_of_two_concurrent_fetches_names_the_process_holding_the_lock() {
         "{} of {contests} losers did not name the holder:\n{}",
         wrong.len(),
         wrong.join("\n")
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Changes by Ponto after the export
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_transaction_ponto_changes_after_export_is_never_delivered_again() {
+    let bench = Bench::new(1, 30);
+    let account = bench.accounts[0].clone();
+    bench.fetch_ok("first run");
+    let ids = bench.sim().booked_transaction_ids(&account.id);
+    let (newest, older) = (&ids[0], &ids[ids.len() / 2]);
+    bench.sim().modify_transaction(
+        &account.id,
+        newest,
+        "remittanceInformation",
+        serde_json::json!("changed after the export"),
+    );
+    bench
+        .sim()
+        .modify_transaction(&account.id, older, "amount", serde_json::json!(-1.23));
+    bench.env.erp_takes_files();
+    bench.fetch_ok("the run that sees the changes");
+    bench.sim().add_transactions(&account.id, 2);
+    bench.fetch_ok("the run after");
+    bench.assert_every_transaction_exactly_once();
+    assert_eq!(
+        bench.published_for(&account).len(),
+        2,
+        "no statement for the changes alone"
     );
 }
