@@ -829,7 +829,6 @@ fn a_failed_incremental_read_keeps_the_ledger_where_it_was() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-#[ignore = "bug: lock.rs: the loser reads the lock file while the winner truncates and rewrites it, so it says 'process unknown' or names the previous run's pid"]
 fn the_loser_of_two_concurrent_fetches_names_the_process_holding_the_lock() {
     let bench = Bench::new(1, 5);
     bench.fetch_ok("a first run leaves its note in the lock file");
