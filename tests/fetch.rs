@@ -764,7 +764,8 @@ fn a_second_fetch_while_the_first_holds_the_lock_exits_75_naming_its_pid() {
         .stderr(std::process::Stdio::piped());
     let first = first.spawn().expect("first fetch starts");
     let pid = first.id();
-    let lock = env.path().join("state/ponto2camt.lock");
+    // The holder writes its note next to the lock file (see lock.rs).
+    let lock = env.path().join("state/ponto2camt.lock.holder");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !std::fs::read_to_string(&lock).is_ok_and(|t| t.contains(&format!("pid {pid}"))) {
         assert!(
