@@ -3,7 +3,7 @@
 //! XSD-valid, readable by the OCA importer), credentials from the file and from the
 //! environment, the exit codes of the failures, and `simulate` as a separate process.
 
-use crate::sim_env::SimEnv;
+use crate::sim_env::{SimEnv, assert_exactly_once};
 use crate::util::*;
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use ponto::{Account, Client, ClientConfig, Credentials, Secret};
@@ -191,22 +191,6 @@ fn entries_in(files: &[PathBuf]) -> (HashMap<String, usize>, HashSet<String>) {
         }
     }
     (counts, ibans)
-}
-
-fn assert_exactly_once(counts: &HashMap<String, usize>, expected: &HashSet<String>) {
-    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n != 1).collect();
-    assert!(twice.is_empty(), "delivered more than once: {twice:?}");
-    let missing: Vec<_> = expected
-        .iter()
-        .map(|id| id.replace('-', ""))
-        .filter(|id| !counts.contains_key(id))
-        .collect();
-    assert!(missing.is_empty(), "never delivered: {missing:?}");
-    assert_eq!(
-        counts.len(),
-        expected.len(),
-        "delivered something unexpected"
-    );
 }
 
 fn all_booked_ids(env: &SimEnv) -> HashSet<String> {

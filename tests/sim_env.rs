@@ -136,19 +136,26 @@ impl SimEnv {
 
     /// Asserts that exactly these simulator transactions were delivered, each once.
     pub fn assert_delivered_exactly_once(&self, expected: &[String]) {
-        let counts = self.delivered_counts();
-        let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
-        assert!(twice.is_empty(), "delivered more than once: {twice:?}");
-        let missing: Vec<_> = expected
-            .iter()
-            .map(|id| id.replace('-', ""))
-            .filter(|id| !counts.contains_key(id))
-            .collect();
-        assert!(missing.is_empty(), "never delivered: {missing:?}");
-        assert_eq!(
-            counts.len(),
-            expected.len(),
-            "delivered something unexpected"
-        );
+        assert_exactly_once(&self.delivered_counts(), expected);
     }
+}
+
+/// `counts` (by hyphen-less Ponto id) holds exactly the `expected` ids, each once.
+pub fn assert_exactly_once<'a>(
+    counts: &HashMap<String, usize>,
+    expected: impl IntoIterator<Item = &'a String>,
+) {
+    let expected: Vec<String> = expected.into_iter().map(|id| id.replace('-', "")).collect();
+    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "delivered more than once: {twice:?}");
+    let missing: Vec<_> = expected
+        .iter()
+        .filter(|id| !counts.contains_key(*id))
+        .collect();
+    assert!(missing.is_empty(), "never delivered: {missing:?}");
+    assert_eq!(
+        counts.len(),
+        expected.len(),
+        "delivered something unexpected"
+    );
 }
