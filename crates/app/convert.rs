@@ -161,24 +161,37 @@ fn convert_bundle(path: &Path, options: &ConvertOptions) -> Result<Converted, Cl
     })
 }
 
-/// Transactions handed from the reading thread to the mapping thread at a time.
+/// Transactions handed from one stage of pass one to the next at a time.
 const BATCH: usize = 512;
 
-/// Why the reading thread stopped early.
+/// Why a stage of pass one stopped early.
 enum ReadStop {
-    Bundle(BundleError),
-    /// The mapping side failed and hung up; its error is the one to report.
-    MapperGone,
+    Failure(BundleFailure),
+    /// A later stage failed and hung up; its error is the one to report.
+    NextGone,
 }
 
 impl From<BundleError> for ReadStop {
     fn from(error: BundleError) -> Self {
-        ReadStop::Bundle(error)
+        ReadStop::Failure(error.into())
     }
 }
 
-/// Pass one on both cores: a thread scans and parses the JSON, this one maps each
-/// transaction and spools its entry. The channel is bounded, so memory stays flat.
+impl From<BundleFailure> for ReadStop {
+    fn from(failure: BundleFailure) -> Self {
+        ReadStop::Failure(failure)
+    }
+}
+
+/// A booked transaction mapped, or a pending one skipped.
+enum Read {
+    Mapped(Box<MappedTransaction>),
+    Pending,
+}
+
+/// Pass one as a pipeline of three threads — scan and parse, map, render into the
+/// spool — over bounded channels, so memory stays flat and the two cores share the
+/// work whatever the balance of the stages.
 fn read_and_spool(
     path: &Path,
     grouping: Grouping,
@@ -186,36 +199,90 @@ fn read_and_spool(
     transactions: bundle::Transactions,
     spool: &mut Spool,
 ) -> Result<Collected, BundleFailure> {
+    let spawn_failure = |source| BundleFailure::Io {
+        file: path.to_owned(),
+        source,
+    };
     std::thread::scope(|scope| {
-        let (sender, receiver) = mpsc::sync_channel::<Vec<BundleTransaction>>(4);
-        let reader = scope.spawn(move || {
-            let mut batch = Vec::with_capacity(BATCH);
-            transactions.for_each(|item| {
-                batch.push(item);
-                if batch.len() == BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    sender.send(full).map_err(|_| ReadStop::MapperGone)?;
+        let (parsed_tx, parsed_rx) = mpsc::sync_channel::<Vec<BundleTransaction>>(4);
+        let (mapped_tx, mapped_rx) = mpsc::sync_channel::<Vec<Read>>(4);
+        let parser = std::thread::Builder::new()
+            .name("bundle-parse".into())
+            .spawn_scoped(scope, move || {
+                let mut batch = Batcher::new(parsed_tx);
+                transactions.for_each(|item| batch.push(item))?;
+                batch.finish()
+            })
+            .map_err(spawn_failure)?;
+        let mapper = std::thread::Builder::new()
+            .name("bundle-map".into())
+            .spawn_scoped(scope, move || {
+                let mut batch = Batcher::new(mapped_tx);
+                for item in parsed_rx.iter().flatten() {
+                    batch.push(read_one(path, &item, ctx)?)?;
                 }
-                Ok::<(), ReadStop>(())
-            })?;
-            sender.send(batch).map_err(|_| ReadStop::MapperGone)
-        });
+                batch.finish()
+            })
+            .map_err(spawn_failure)?;
         let mut collected = Collected::default();
-        let mapped = receiver
+        let spooled = mapped_rx
             .iter()
             .flatten()
-            .try_for_each(|item| collected.add(path, grouping, ctx, spool, item));
-        drop(receiver);
-        let read = reader
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        // A mapping failure comes first in the file: the reader only got further.
-        mapped?;
-        match read {
-            Ok(()) | Err(ReadStop::MapperGone) => Ok(collected),
-            Err(ReadStop::Bundle(error)) => Err(error.into()),
+            .try_for_each(|item| collected.add(path, grouping, spool, item));
+        drop(mapped_rx);
+        let join = |stage: std::thread::ScopedJoinHandle<'_, Result<(), ReadStop>>| {
+            stage
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        };
+        let (mapped, parsed) = (join(mapper), join(parser));
+        // Failures in file order: the mapper only saw what the parser had passed.
+        for stage in [mapped, parsed] {
+            if let Err(ReadStop::Failure(failure)) = stage {
+                return Err(failure);
+            }
         }
+        spooled.map(|()| collected)
     })
+}
+
+/// Collects items into batches for the next stage (one channel message per batch).
+struct Batcher<T> {
+    batch: Vec<T>,
+    next: mpsc::SyncSender<Vec<T>>,
+}
+
+impl<T> Batcher<T> {
+    fn new(next: mpsc::SyncSender<Vec<T>>) -> Self {
+        Batcher {
+            batch: Vec::with_capacity(BATCH),
+            next,
+        }
+    }
+
+    fn push(&mut self, item: T) -> Result<(), ReadStop> {
+        self.batch.push(item);
+        if self.batch.len() == BATCH {
+            let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+            self.next.send(full).map_err(|_| ReadStop::NextGone)?;
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<(), ReadStop> {
+        self.next.send(self.batch).map_err(|_| ReadStop::NextGone)
+    }
+}
+
+fn read_one(
+    path: &Path,
+    item: &BundleTransaction,
+    ctx: &AccountContext,
+) -> Result<Read, BundleFailure> {
+    if converter::pending_resource(&item.transaction) {
+        return Ok(Read::Pending);
+    }
+    Ok(Read::Mapped(Box::new(map_one(path, item, ctx)?)))
 }
 
 /// What pass one gathers: the statements in the making, and counts.
@@ -231,15 +298,16 @@ impl Collected {
         &mut self,
         path: &Path,
         grouping: Grouping,
-        ctx: &AccountContext,
         spool: &mut Spool,
-        item: BundleTransaction,
+        item: Read,
     ) -> Result<(), BundleFailure> {
-        if converter::pending_resource(&item.transaction) {
-            self.skipped_pending += 1;
-            return Ok(());
-        }
-        let mapped = map_one(path, &item, ctx)?;
+        let mapped = match item {
+            Read::Pending => {
+                self.skipped_pending += 1;
+                return Ok(());
+            }
+            Read::Mapped(mapped) => mapped,
+        };
         let key = match grouping {
             Grouping::PerFile => None,
             Grouping::Daily => Some(mapped.booking_date),
