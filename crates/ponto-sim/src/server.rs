@@ -132,6 +132,17 @@ impl Simulator {
         (org.client_id.clone(), org.client_secret.clone())
     }
 
+    /// `n` more accounts for the first organization (for tests and benchmarks with many
+    /// accounts), each with `transactions_per_account` seeded transactions.
+    pub fn add_accounts(&self, n: usize) -> Vec<SimAccount> {
+        let mut world = lock(&self.shared.world);
+        let added = world.add_accounts(n);
+        added
+            .into_iter()
+            .map(|i| world.public_account(&world.accounts[i]))
+            .collect()
+    }
+
     /// All accounts of all organizations.
     pub fn accounts(&self) -> Vec<SimAccount> {
         let world = lock(&self.shared.world);

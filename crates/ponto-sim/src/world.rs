@@ -84,6 +84,10 @@ pub struct World {
     pub sync_cooldown: Duration,
     /// counts transactions added after start, so their content differs
     pub added_counter: u64,
+    /// seeded transactions per account and the seeded last synchronization, for
+    /// accounts added after start
+    pub seeded_per_account: usize,
+    pub sync_time: DateTime<Utc>,
 }
 
 fn account_iban(rng: &mut Rng, bank: &Bank) -> String {
@@ -118,6 +122,8 @@ impl World {
             syncs: HashMap::new(),
             sync_cooldown: Duration::from_secs(60),
             added_counter: 0,
+            seeded_per_account: transactions_per_account,
+            sync_time,
         };
         for (org_index, spec) in ORGANIZATIONS.iter().enumerate() {
             world.organizations.push(Organization {
@@ -137,6 +143,28 @@ impl World {
             }
         }
         world
+    }
+
+    /// `n` more accounts for the first organization (cycling over its EUR account kinds),
+    /// each with the seeded number of transactions; returns their indices. Deterministic:
+    /// the same seed and calls give the same accounts.
+    pub fn add_accounts(&mut self, n: usize) -> Vec<usize> {
+        let kinds: Vec<AccountSpec> = ORGANIZATIONS[0]
+            .accounts
+            .iter()
+            .filter(|spec| spec.currency == "EUR")
+            .copied()
+            .collect();
+        let mut added = Vec::with_capacity(n);
+        for i in 0..n {
+            let mut rng = Rng::new(key(&[self.seed, 0xADD, self.accounts.len() as u64]));
+            let spec = kinds[i % kinds.len()];
+            let account =
+                self.new_account(&mut rng, 0, spec, self.seeded_per_account, self.sync_time);
+            self.accounts.push(account);
+            added.push(self.accounts.len() - 1);
+        }
+        added
     }
 
     // amounts are in cents, written `euros_cents`
