@@ -255,12 +255,20 @@ fn added_accounts_belong_to_the_first_organization_and_are_listed_by_the_api() {
     let mut ibans: Vec<&str> = org.accounts.iter().map(|a| a.iban.as_str()).collect();
     ibans.sort_unstable();
     ibans.dedup();
-    assert_eq!(ibans.len(), before + 30, "every added account has its own IBAN");
+    assert_eq!(
+        ibans.len(),
+        before + 30,
+        "every added account has its own IBAN"
+    );
     for account in &added {
         assert_eq!(account.currency, "EUR");
         assert_eq!(sim.booked_transaction_ids(&account.id).len(), 12);
     }
     let token = token(&sim);
     let listed = walk(&sim, &token, "/accounts?page[limit]=10");
-    assert_eq!(listed.len(), before + 30, "the API pages through all of them");
+    assert_eq!(
+        listed.len(),
+        before + 30,
+        "the API pages through all of them"
+    );
 }
