@@ -96,31 +96,13 @@ impl Ledger {
     /// Notes that the statement's file is complete and synced under its hidden temporary
     /// name, the last step before the rename that makes it visible.
     pub fn mark_staged(&self, statement_id: &str, at: DateTime<Utc>) -> Result<(), LedgerError> {
-        self.with_conn(|conn| {
-            let changed = conn.execute(
-                "UPDATE statements SET staged_at = COALESCE(staged_at, ?2) WHERE statement_id = ?1",
-                params![statement_id, timestamp(at)],
-            )?;
-            if changed == 0 {
-                return Err(ErrorKind::UnknownStatement(statement_id.to_owned()));
-            }
-            Ok(())
-        })
+        self.with_conn(|conn| set_time_once(conn, Step::Staged, statement_id, at))
     }
 
     /// Notes that the statement's file is in the drop folder. Marking it again keeps
     /// the first time (recovery may finish a publish that had already happened).
     pub fn mark_published(&self, statement_id: &str, at: DateTime<Utc>) -> Result<(), LedgerError> {
-        self.with_conn(|conn| {
-            let changed = conn.execute(
-                "UPDATE statements SET published_at = COALESCE(published_at, ?2) WHERE statement_id = ?1",
-                params![statement_id, timestamp(at)],
-            )?;
-            if changed == 0 {
-                return Err(ErrorKind::UnknownStatement(statement_id.to_owned()));
-            }
-            Ok(())
-        })
+        self.with_conn(|conn| set_time_once(conn, Step::Published, statement_id, at))
     }
 
     /// Notes that the ERP took the published file away. Marking it again keeps the
@@ -456,6 +438,35 @@ fn exported_in(
     Ok(stmt
         .query_row([account_key, ponto_id], |row| row.get(0))
         .optional()?)
+}
+
+/// A step of the publish protocol that the ledger notes with its time.
+enum Step {
+    Staged,
+    Published,
+}
+
+/// Notes a step's time; marking it again keeps the first time.
+fn set_time_once(
+    conn: &Connection,
+    step: Step,
+    statement_id: &str,
+    at: DateTime<Utc>,
+) -> Result<(), ErrorKind> {
+    // Column names cannot be bound parameters; these two are fixed strings.
+    let sql = match step {
+        Step::Staged => {
+            "UPDATE statements SET staged_at = COALESCE(staged_at, ?2) WHERE statement_id = ?1"
+        }
+        Step::Published => {
+            "UPDATE statements SET published_at = COALESCE(published_at, ?2) WHERE statement_id = ?1"
+        }
+    };
+    let changed = conn.execute(sql, params![statement_id, timestamp(at)])?;
+    if changed == 0 {
+        return Err(ErrorKind::UnknownStatement(statement_id.to_owned()));
+    }
+    Ok(())
 }
 
 fn outbox_items(
