@@ -26,7 +26,7 @@ pub use accounts::{AccountInfo, AccountState};
 pub use error::{ErrorKind, LedgerError};
 pub use history::{BalanceCheck, RunOutcome, RunRecord};
 pub use outbox::{ChangedTransaction, OutboxItem, PlannedStatement, PublishedFile};
-pub use status::{AccountStatus, BalanceDifference, LastRun};
+pub use status::AccountStatus;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;

@@ -91,7 +91,7 @@ pub fn render_text(
             ));
         }
         match &s.balance {
-            Some(b) if b.difference.is_zero() => out.push_str(&format!(
+            Some(b) if b.difference().is_zero() => out.push_str(&format!(
                 "  balance check   agrees with Ponto ({} {}, {})\n",
                 b.ponto_balance,
                 a.currency,
@@ -101,7 +101,7 @@ pub fn render_text(
                 "  balance check   DIFFERS: Ponto {} vs ours {} (difference {}) at {}\n",
                 b.ponto_balance,
                 b.chain_balance,
-                b.difference,
+                b.difference(),
                 b.checked_at.format("%Y-%m-%d %H:%M")
             )),
             None => out.push_str("  balance check   not done yet\n"),
@@ -154,7 +154,7 @@ pub fn render_json(
                     "unpublished": s.unpublished,
                     "last_statement_id": a.last_statement_id,
                     "last_closing": a.last_closing.map(|c| c.to_string()),
-                    "balance_difference": s.balance.as_ref().map(|b| b.difference.to_string()),
+                    "balance_difference": s.balance.as_ref().map(|b| b.difference().to_string()),
                     "ponto_balance": s.balance.as_ref().map(|b| b.ponto_balance.to_string()),
                     "changed_transactions": s.changed_transactions,
                     "waiting_files": waiting.iter().filter(|(k, _, _)| *k == a.key)

@@ -1,7 +1,7 @@
 //! Everything `ponto2camt status` shows, per account, read in one snapshot.
 
 use super::accounts::{AccountState, load_accounts};
-use super::history::RunOutcome;
+use super::history::{BalanceCheck, RunOutcome, RunRecord};
 use super::outbox::oldest_waiting;
 use super::{
     ErrorKind, Ledger, LedgerError, parse_decimal, parse_optional_timestamp, parse_timestamp,
@@ -9,13 +9,12 @@ use super::{
 };
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
-use rust_decimal::Decimal;
 
 /// One account's state as `status` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountStatus {
     pub account: AccountState,
-    pub last_run: Option<LastRun>,
+    pub last_run: Option<RunRecord>,
     /// When the last run that ended `ok` finished.
     pub last_ok_at: Option<DateTime<Utc>>,
     /// Statements recorded (published or still in the outbox).
@@ -27,31 +26,9 @@ pub struct AccountStatus {
     pub waiting_files: u64,
     pub waiting_since: Option<DateTime<Utc>>,
     /// The last comparison with Ponto's balance.
-    pub balance: Option<BalanceDifference>,
+    pub balance: Option<BalanceCheck>,
     /// Exported transactions that Ponto changed afterwards.
     pub changed_transactions: u64,
-}
-
-/// The last run of an account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LastRun {
-    pub started_at: DateTime<Utc>,
-    pub finished_at: DateTime<Utc>,
-    pub outcome: RunOutcome,
-    pub message: Option<String>,
-    pub statements: u64,
-    pub transactions: u64,
-}
-
-/// The last comparison of our chain with Ponto's `currentBalance`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BalanceDifference {
-    pub checked_at: DateTime<Utc>,
-    pub chain_balance: Decimal,
-    pub ponto_balance: Decimal,
-    pub ponto_reference_date: Option<DateTime<Utc>>,
-    /// Ponto's minus ours.
-    pub difference: Decimal,
 }
 
 impl Ledger {
@@ -113,7 +90,7 @@ fn statement_counts(conn: &Connection, key: &str) -> Result<(u64, u64), ErrorKin
     ))
 }
 
-fn last_run(conn: &Connection, key: &str) -> Result<Option<LastRun>, ErrorKind> {
+fn last_run(conn: &Connection, key: &str) -> Result<Option<RunRecord>, ErrorKind> {
     let row = conn
         .query_row(
             "SELECT started_at, finished_at, outcome, message, statements, transactions FROM runs
@@ -134,7 +111,8 @@ fn last_run(conn: &Connection, key: &str) -> Result<Option<LastRun>, ErrorKind> 
     let Some((started_at, finished_at, outcome, message, statements, transactions)) = row else {
         return Ok(None);
     };
-    Ok(Some(LastRun {
+    Ok(Some(RunRecord {
+        account_key: key.to_owned(),
         started_at: parse_timestamp("runs.started_at", &started_at)?,
         finished_at: parse_timestamp("runs.finished_at", &finished_at)?,
         outcome: RunOutcome::parse(&outcome)?,
@@ -155,13 +133,10 @@ fn last_ok_at(conn: &Connection, key: &str) -> Result<Option<DateTime<Utc>>, Err
     parse_optional_timestamp("runs.finished_at", finished)
 }
 
-fn last_balance_check(
-    conn: &Connection,
-    key: &str,
-) -> Result<Option<BalanceDifference>, ErrorKind> {
+fn last_balance_check(conn: &Connection, key: &str) -> Result<Option<BalanceCheck>, ErrorKind> {
     let row = conn
         .query_row(
-            "SELECT checked_at, chain_balance, ponto_balance, ponto_reference_date, difference FROM balance_checks
+            "SELECT checked_at, chain_balance, ponto_balance, ponto_reference_date FROM balance_checks
              WHERE account_key = ?1 ORDER BY id DESC LIMIT 1",
             [key],
             |row| {
@@ -170,15 +145,15 @@ fn last_balance_check(
                     row.get::<_, String>(1)?,
                     row.get::<_, String>(2)?,
                     row.get::<_, Option<String>>(3)?,
-                    row.get::<_, String>(4)?,
                 ))
             },
         )
         .optional()?;
-    let Some((checked_at, chain, ponto, reference, difference)) = row else {
+    let Some((checked_at, chain, ponto, reference)) = row else {
         return Ok(None);
     };
-    Ok(Some(BalanceDifference {
+    Ok(Some(BalanceCheck {
+        account_key: key.to_owned(),
         checked_at: parse_timestamp("balance_checks.checked_at", &checked_at)?,
         chain_balance: parse_decimal("balance_checks.chain_balance", &chain)?,
         ponto_balance: parse_decimal("balance_checks.ponto_balance", &ponto)?,
@@ -186,6 +161,5 @@ fn last_balance_check(
             "balance_checks.ponto_reference_date",
             reference,
         )?,
-        difference: parse_decimal("balance_checks.difference", &difference)?,
     }))
 }

@@ -421,7 +421,7 @@ fn runs_balance_checks_and_changes_show_in_status() {
     assert_eq!(last.started_at, at(3));
     assert_eq!(status.last_ok_at, Some(at(2)));
     let balance = status.balance.as_ref().unwrap();
-    assert_eq!(balance.difference, dec("-0.01"));
+    assert_eq!(balance.difference(), dec("-0.01"));
     assert_eq!(balance.ponto_reference_date, Some(at(3)));
     assert_eq!(status.changed_transactions, 1);
     assert_eq!(status.account.last_closing, Some(dec("100.00")));
