@@ -79,6 +79,15 @@ impl TokenCache {
         Ok(token)
     }
 
+    /// The cached token, fresh or not, without fetching one.
+    pub(crate) fn current(&self) -> Option<AccessToken> {
+        let slot = self
+            .slot
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        slot.cached.as_ref().map(|c| c.token.clone())
+    }
+
     /// Forgets `stale` (Ponto refused it), unless a newer token has replaced it already.
     pub(crate) fn invalidate(&self, stale: &AccessToken) {
         let mut slot = self

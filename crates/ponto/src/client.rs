@@ -8,6 +8,7 @@ use crate::endpoint::Endpoint;
 use crate::error::{ApiDetails, PontoError, Result};
 use crate::error_body::is_credentials_code;
 use crate::paging::{Pages, ReadMore, TransactionRead};
+use crate::redact::Redactor;
 use crate::resources::{Account, FinancialInstitution, Synchronization, Transaction};
 use crate::synchronization::{
     RECENTLY_SYNCHRONIZED, SyncOutcome, SyncState, SyncSubtype, errors_text, request_body, state,
@@ -24,6 +25,21 @@ use std::time::{Duration, Instant};
 /// The largest page Ponto serves; also what a run costs: one page per 100 new items.
 const PAGE_LIMIT_QUERY: &str = "page[limit]=100";
 
+/// A blocking Ponto client.
+///
+/// ```no_run
+/// use ponto::{Client, ClientConfig, Credentials, stop};
+/// # fn main() -> Result<(), ponto::PontoError> {
+/// let client = Client::new(ClientConfig::new(Credentials::new("id", "secret")))?;
+/// for account in client.accounts()? {
+///     let id = account.id.clone().unwrap_or_default();
+///     let known = |_: &str| false; // the ledger's exported ids
+///     let start = chrono::Utc::now() - chrono::Duration::days(30);
+///     let read = client.transactions(&id, &mut stop::stop_when_caught_up(known, start))?;
+///     println!("{id}: {} transactions in {} pages", read.transactions.len(), read.pages);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -72,7 +88,7 @@ impl Client {
         Ok(Self {
             inner: Arc::new(Inner {
                 endpoint,
-                transport: Transport::new(http, config.retry),
+                transport: Transport::new(http, config.retry, Redactor::new(&config.credentials)),
                 credentials: config.credentials,
                 tokens: TokenCache::default(),
                 sync_poll_interval: config.sync_poll_interval,
@@ -115,9 +131,11 @@ impl Client {
     }
 
     /// Booked transactions, newest created first, 100 a page, following `links.next`
-    /// exactly as Ponto sends it. `stop` sees each page after it is read (see
-    /// [`crate::stop`]); reading also ends when there is no next page. The result holds
-    /// every page read, in API order, or the read is an error: never a partial list.
+    /// exactly as Ponto sends it while it stays on this account's transactions (a link
+    /// to another site or path is [`PontoError::NextLinkRefused`]). `stop` sees each
+    /// page after it is read (see [`crate::stop`]); reading also ends when there is no
+    /// next page. The result holds every page read, in API order, or the read is an
+    /// error: never a partial list.
     pub fn transactions(
         &self,
         account_id: &str,
@@ -205,19 +223,19 @@ impl Client {
                 SyncState::Succeeded => return Ok(SyncOutcome::Completed(Box::new(current))),
                 SyncState::Failed if was_recent(&current) => return Ok(SyncOutcome::AlreadyFresh),
                 SyncState::Failed => {
-                    return Err(PontoError::SynchronizationFailed {
+                    return Err(self.redacted(PontoError::SynchronizationFailed {
                         id,
                         errors: errors_text(&current),
-                    });
+                    }));
                 }
                 SyncState::Running => {}
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(PontoError::SynchronizationTimeout {
+                return Err(self.redacted(PontoError::SynchronizationTimeout {
                     id,
                     waited: timeout,
-                });
+                }));
             }
             std::thread::sleep(self.inner.sync_poll_interval.min(deadline - now));
             current = self.synchronization(&id)?;
@@ -269,7 +287,11 @@ impl Client {
             );
             pages.items.extend(doc.data);
             let Some(link) = next else { return Ok(pages) };
-            url = self.inner.endpoint.follow(&link, status)?;
+            url = self
+                .inner
+                .endpoint
+                .next_page(&url, &link, status)
+                .map_err(|e| self.redacted(e))?;
             if seen.contains(url.as_str()) {
                 return Err(PontoError::UnexpectedResponse {
                     status,
@@ -323,6 +345,16 @@ impl Client {
         })
     }
 
+    /// `error` cleaned of the credentials and the current token, for errors the client
+    /// builds itself from server text (the transport cleans its own).
+    fn redacted(&self, error: PontoError) -> PontoError {
+        let token = self.inner.tokens.current();
+        self.inner
+            .transport
+            .redactor()
+            .error(error, token.as_ref().map(|t| &t.secret))
+    }
+
     fn token(&self) -> Result<AccessToken> {
         self.inner.tokens.get(|| self.fetch_token())
     }
@@ -339,7 +371,7 @@ impl Client {
         match self.inner.transport.send::<TokenResponse>(&call) {
             Ok(Answer::Ok { value, .. }) => Ok(value),
             Ok(Answer::Unauthorized(details)) => Err(PontoError::BadCredentials { details }),
-            Err(PontoError::Rejected { details, .. })
+            Err(PontoError::Rejected { details, .. } | PontoError::Forbidden { details })
                 if is_credentials_code(details.code.as_deref()) =>
             {
                 Err(PontoError::BadCredentials { details })

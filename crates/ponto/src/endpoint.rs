@@ -1,6 +1,8 @@
 //! Where requests go: the checked base URL, the paths under it, and the rule that a
-//! `links.next` from Ponto may only lead back to the same origin (the bearer token
-//! goes with every request, so following a link elsewhere would hand it out).
+//! `links.next` from Ponto may only lead to the next page of the same collection: the
+//! same origin (the bearer token goes with every request, so following a link elsewhere
+//! would hand it out) and the same path (a link to another account's transactions would
+//! put them into this account's statement).
 
 use crate::error::{ApiDetails, PontoError, Result};
 use reqwest::Url;
@@ -49,9 +51,10 @@ impl Endpoint {
         url
     }
 
-    /// Resolves a `links.next` exactly as Ponto sent it (relative links against the base)
-    /// and refuses one that leaves Ponto's origin.
-    pub(crate) fn follow(&self, link: &str, status: u16) -> Result<Url> {
+    /// Resolves a `links.next` found on the page at `current` exactly as Ponto sent it
+    /// (relative links against the base) and refuses one that leaves the collection:
+    /// another origin, or another path. Only the query (the paging cursor) may differ.
+    pub(crate) fn next_page(&self, current: &Url, link: &str, status: u16) -> Result<Url> {
         let url = self
             .base
             .join(link)
@@ -60,15 +63,21 @@ impl Endpoint {
                 shape: format!("links.next is not a URL ({e})"),
                 details: ApiDetails::default(),
             })?;
+        let refuse = |reason: String| PontoError::NextLinkRefused {
+            reading: current.path().to_owned(),
+            reason,
+        };
         if url.origin() != self.base.origin() {
-            return Err(PontoError::UnexpectedResponse {
-                status,
-                shape: format!(
-                    "links.next leads to another site: {}",
-                    url.origin().ascii_serialization()
-                ),
-                details: ApiDetails::default(),
-            });
+            return Err(refuse(format!(
+                "it leads to another site, {}",
+                url.origin().ascii_serialization()
+            )));
+        }
+        if url.path() != current.path() {
+            return Err(refuse(format!(
+                "it leads to another collection, {}",
+                url.path()
+            )));
         }
         Ok(url)
     }
@@ -146,15 +155,45 @@ mod tests {
     }
 
     #[test]
-    fn follows_links_on_the_same_origin_only() {
+    fn follows_links_on_the_same_origin_and_path_only() {
         let e = Endpoint::parse("http://127.0.0.1:4000").unwrap();
+        let current = e.url(&["accounts", "x", "transactions"]);
         let next = "http://127.0.0.1:4000/accounts/x/transactions?page[after]=abc&page[limit]=100";
-        assert_eq!(e.follow(next, 200).unwrap().as_str(), next);
+        assert_eq!(e.next_page(&current, next, 200).unwrap().as_str(), next);
         assert_eq!(
-            e.follow("/accounts?page[after]=1", 200).unwrap().as_str(),
-            "http://127.0.0.1:4000/accounts?page[after]=1"
+            e.next_page(&current, "/accounts/x/transactions?after=1", 200)
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:4000/accounts/x/transactions?after=1"
         );
-        assert!(e.follow("http://127.0.0.1:4001/accounts", 200).is_err());
-        assert!(e.follow("https://evil.example/accounts", 200).is_err());
+        for elsewhere in [
+            "http://127.0.0.1:4001/accounts/x/transactions",
+            "https://evil.example/accounts/x/transactions",
+            "/accounts/y/transactions?page[after]=abc",
+            "/accounts/x/pending-transactions?page[after]=abc",
+            "/accounts/x/transactions/..%2F..%2Fy%2Ftransactions",
+            "/accounts/x/transactions/",
+            "/accounts/x",
+        ] {
+            match e.next_page(&current, elsewhere, 200) {
+                Err(PontoError::NextLinkRefused { reading, .. }) => {
+                    assert_eq!(reading, "/accounts/x/transactions", "{elsewhere}")
+                }
+                other => panic!("{elsewhere}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn follows_links_under_a_base_path() {
+        let e = Endpoint::parse("https://api.ibanity.com/ponto-connect/").unwrap();
+        let current = e.url(&["accounts", "x", "transactions"]);
+        let next = "https://api.ibanity.com/ponto-connect/accounts/x/transactions?page[after]=a";
+        assert_eq!(e.next_page(&current, next, 200).unwrap().as_str(), next);
+        assert!(
+            e.next_page(&current, "/accounts/x/transactions?page[after]=a", 200)
+                .is_err(),
+            "an absolute path drops the base path: another collection"
+        );
     }
 }

@@ -1,9 +1,23 @@
 //! What can go wrong talking to Ponto. Every variant carries what Ponto said about the
 //! failure (its error `code`, `detail` and the `ibanity-request-id` to quote to support)
-//! and never the client secret or a token.
+//! and never the client secret or a token: text from the server passes through the
+//! client's redaction (credentials and the token replaced, at most 500 characters)
+//! before it is stored here.
+//!
+//! How a caller sorts these (the app's exit codes):
+//! - [`PontoError::is_temporary`]: try again later (rate limit, outage, timeout);
+//! - `BadCredentials`, `InvalidConfig`, `InsecureUrl`: the configuration is wrong;
+//! - `NotFound`, `Forbidden`: the integration cannot read this resource;
+//! - everything else (`Rejected`, `UnexpectedResponse`, `ResponseTooLarge`,
+//!   `NextLinkRefused`, synchronization failures): Ponto, or something between it and
+//!   us, answered in a way retrying will not fix; treat as "Ponto unavailable".
 
 use std::fmt;
 use std::time::Duration;
+
+/// The most any one response body may hold. A page of 100 transactions is well under
+/// 1 MiB; the cap only stops a broken or hostile server from filling the memory.
+pub const MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Ponto's own words about a failed request, all optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -72,7 +86,12 @@ pub enum PontoError {
     #[error("Ponto did not answer in time: {reason}")]
     Timeout { reason: String },
 
-    /// A 4xx other than 401/404/429: the request itself is wrong; retrying cannot help.
+    /// HTTP 403: the credentials are valid but may not do this (the account's
+    /// authorization was withdrawn, or the integration lacks the scope). Not temporary.
+    #[error("Ponto answered forbidden (HTTP 403): this integration may not access it{details}")]
+    Forbidden { details: ApiDetails },
+
+    /// A 4xx other than 401/403/404/429: the request itself is wrong; retrying cannot help.
     #[error("Ponto refused the request (HTTP {status}){details}")]
     Rejected { status: u16, details: ApiDetails },
 
@@ -82,6 +101,26 @@ pub enum PontoError {
         status: u16,
         shape: String,
         details: ApiDetails,
+    },
+
+    /// A body (page, token answer or error) longer than [`MAX_RESPONSE_BYTES`]: the
+    /// read stopped there. Not temporary, since a retry would fetch the same body; a
+    /// caller treats it like [`PontoError::Unavailable`] (the app: exit 69).
+    #[error("response body larger than {} MiB from {path}", MAX_RESPONSE_BYTES >> 20)]
+    ResponseTooLarge {
+        /// The request's path, without the query.
+        path: String,
+    },
+
+    /// A `links.next` that leaves the collection being read: another site (the token
+    /// would go with the request) or another path on the same site (another account's
+    /// transactions would land in this account's statement). Not temporary.
+    #[error("refusing Ponto's links.next while reading {reading}: {reason}")]
+    NextLinkRefused {
+        /// The path being paged.
+        reading: String,
+        /// Where the link leads, in words.
+        reason: String,
     },
 
     #[error(
@@ -108,6 +147,8 @@ fn retry_after_text(retry_after: &Option<Duration>) -> String {
 
 impl PontoError {
     /// True when trying again later may succeed (rate limits, outages, timeouts).
+    /// `ResponseTooLarge`, `NextLinkRefused` and `Forbidden` are not: the same request
+    /// gets the same answer. See the module documentation for how to sort the rest.
     pub fn is_temporary(&self) -> bool {
         matches!(
             self,
@@ -123,6 +164,7 @@ impl PontoError {
         match self {
             Self::BadCredentials { details }
             | Self::NotFound { details }
+            | Self::Forbidden { details }
             | Self::RateLimited { details, .. }
             | Self::Unavailable { details, .. }
             | Self::Rejected { details, .. }

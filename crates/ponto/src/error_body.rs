@@ -71,7 +71,8 @@ fn from_json_api(errors: Vec<JsonApiError>) -> ApiDetails {
 }
 
 /// OAuth codes that mean "these credentials are not accepted".
-pub fn is_credentials_code(code: Option<&str>) -> bool {
+#[cfg(feature = "client")]
+pub(crate) fn is_credentials_code(code: Option<&str>) -> bool {
     matches!(
         code,
         Some(
@@ -104,6 +105,7 @@ mod tests {
         assert_eq!(d.code.as_deref(), Some("invalid_client"));
         assert_eq!(d.detail.as_deref(), Some("Client authentication failed"));
         assert_eq!(d.request_id.as_deref(), Some("H1"));
+        #[cfg(feature = "client")]
         assert!(is_credentials_code(d.code.as_deref()));
     }
 

@@ -1,48 +1,53 @@
 //! The Ponto (MyPonto.com) API as this project uses it: the JSON:API resource types
-//! (accounts, financial institutions, transactions) with exact decimals, and a blocking
-//! client with token handling, pagination, retries and typed errors.
+//! (accounts, financial institutions, transactions) with exact decimals, and, with the
+//! `client` feature (on by default), a blocking client with token handling, pagination,
+//! retries and typed errors.
+//!
+//! Without `client` the crate is the resource types, the JSON:API envelope, the error
+//! types and the stop rules only, with no HTTP stack: for crates that read Ponto data
+//! but never fetch it.
 //!
 //! Ponto's words are used throughout: account, transaction, counterpart.
-//!
-//! ```no_run
-//! use ponto::{Client, ClientConfig, Credentials, stop};
-//! # fn main() -> Result<(), ponto::PontoError> {
-//! let client = Client::new(ClientConfig::new(Credentials::new("id", "secret")))?;
-//! for account in client.accounts()? {
-//!     let id = account.id.clone().unwrap_or_default();
-//!     let known = |_: &str| false; // the ledger's exported ids
-//!     let start = chrono::Utc::now() - chrono::Duration::days(30);
-//!     let read = client.transactions(&id, &mut stop::stop_when_caught_up(known, start))?;
-//!     println!("{id}: {} transactions in {} pages", read.transactions.len(), read.pages);
-//! }
-//! # Ok(()) }
-//! ```
 
+#[cfg(feature = "client")]
 mod auth;
+#[cfg(feature = "client")]
 mod client;
+#[cfg(feature = "client")]
 mod config;
 pub mod decimal;
 pub mod document;
+#[cfg(feature = "client")]
 mod endpoint;
 mod error;
 mod error_body;
 mod paging;
+#[cfg(feature = "client")]
+mod redact;
 pub mod resources;
+#[cfg(feature = "client")]
 mod retry;
 mod secret;
 pub mod stop;
+#[cfg(feature = "client")]
 mod synchronization;
+#[cfg(feature = "client")]
 mod transport;
 
+#[cfg(feature = "client")]
 pub use client::Client;
+#[cfg(feature = "client")]
 pub use config::{ClientConfig, Credentials, DEFAULT_BASE_URL, RetryPolicy};
 pub use document::{Document, Links};
-pub use error::{ApiDetails, PontoError, Result};
+pub use error::{ApiDetails, MAX_RESPONSE_BYTES, PontoError, Result};
 pub use error_body::parse_error_body;
 pub use paging::{ReadMore, TransactionRead};
+#[cfg(feature = "client")]
+pub use redact::MAX_SERVER_TEXT_CHARS;
 pub use resources::{
-    Account, AccountAttributes, FinancialInstitution, FinancialInstitutionAttributes, Resource,
-    Synchronization, SynchronizationAttributes, Transaction, TransactionAttributes,
+    Account, AccountAttributes, AccountMeta, FinancialInstitution, FinancialInstitutionAttributes,
+    Resource, Synchronization, SynchronizationAttributes, Transaction, TransactionAttributes,
 };
 pub use secret::Secret;
+#[cfg(feature = "client")]
 pub use synchronization::{RECENTLY_SYNCHRONIZED, SyncOutcome, SyncSubtype};

@@ -10,7 +10,7 @@ pub enum ReadMore {
     Stop,
 }
 
-/// The outcome of [`crate::Client::transactions`]: every page read, complete and in
+/// The outcome of `Client::transactions`: every page read, complete and in
 /// the API's order (newest created first). There is no partial result: a page that
 /// cannot be read after retries makes the whole read an error.
 #[derive(Debug, Clone)]
@@ -24,6 +24,7 @@ pub struct TransactionRead {
 }
 
 /// Pages of one collection, concatenated.
+#[cfg(feature = "client")]
 pub(crate) struct Pages<T> {
     pub items: Vec<T>,
     pub pages: usize,
@@ -31,6 +32,7 @@ pub(crate) struct Pages<T> {
     pub latest_synchronization: Option<serde_json::Value>,
 }
 
+#[cfg(feature = "client")]
 impl<T> Default for Pages<T> {
     fn default() -> Self {
         Self {

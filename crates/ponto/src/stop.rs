@@ -1,4 +1,4 @@
-//! Ready-made stop rules for [`crate::Client::transactions`].
+//! Ready-made stop rules for `Client::transactions`.
 //!
 //! Ponto lists transactions newest-created first and offers no date filter, so a
 //! reader decides after each page whether older pages can still hold anything new. A

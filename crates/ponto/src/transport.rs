@@ -2,16 +2,21 @@
 //! failures (429, 5xx, dropped connections, timeouts, bodies cut short or not JSON) are
 //! retried with backoff; everything else comes back at once. A 401 is handed to the
 //! caller, which owns the token and decides whether a new one is worth a try.
+//!
+//! Every body is read through a cap ([`MAX_RESPONSE_BYTES`]), and every error leaves
+//! here with its server text redacted, before it is logged or returned.
 
 use crate::config::{Credentials, RetryPolicy};
-use crate::error::{ApiDetails, PontoError, Result};
+use crate::error::{ApiDetails, MAX_RESPONSE_BYTES, PontoError, Result};
 use crate::error_body::parse_error_body;
+use crate::redact::Redactor;
 use crate::retry::Backoff;
 use crate::secret::Secret;
-use reqwest::blocking::{Client as Http, RequestBuilder};
+use reqwest::blocking::{Client as Http, RequestBuilder, Response};
 use reqwest::header::{ACCEPT, HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
+use std::io::Read;
 use std::time::Duration;
 
 const REQUEST_ID_HEADER: &str = "ibanity-request-id";
@@ -55,11 +60,20 @@ enum Try<T> {
 pub(crate) struct Transport {
     http: Http,
     policy: RetryPolicy,
+    redactor: Redactor,
 }
 
 impl Transport {
-    pub(crate) fn new(http: Http, policy: RetryPolicy) -> Self {
-        Self { http, policy }
+    pub(crate) fn new(http: Http, policy: RetryPolicy, redactor: Redactor) -> Self {
+        Self {
+            http,
+            policy,
+            redactor,
+        }
+    }
+
+    pub(crate) fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     /// Sends `call` (again after each temporary failure) and decodes the 2xx body as `T`.
@@ -82,19 +96,44 @@ impl Transport {
         }
     }
 
+    /// One try, with the server's words cleaned of the credentials and the call's token.
     fn try_once<T: DeserializeOwned>(&self, call: &Call<'_>) -> Try<T> {
+        let token = match call.auth {
+            Auth::Bearer(token) => Some(token),
+            Auth::Basic(_) => None,
+        };
+        match self.try_once_raw(call, token) {
+            Try::Done(Answer::Unauthorized(details)) => {
+                Try::Done(Answer::Unauthorized(self.redactor.details(details, token)))
+            }
+            Try::Fatal(error) => Try::Fatal(self.redactor.error(error, token)),
+            Try::Temporary { error, server_hint } => Try::Temporary {
+                error: self.redactor.error(error, token),
+                server_hint,
+            },
+            done => done,
+        }
+    }
+
+    fn try_once_raw<T: DeserializeOwned>(&self, call: &Call<'_>, token: Option<&Secret>) -> Try<T> {
         let response = match self.request(call).send() {
             Ok(response) => response,
             Err(e) => return from_send_error(&e),
         };
         let status = response.status();
-        let request_id = header_text(response.headers(), REQUEST_ID_HEADER);
+        let request_id = header_text(response.headers(), REQUEST_ID_HEADER)
+            .map(|id| self.redactor.text(&id, token));
         let server_hint = retry_after(response.headers());
         tracing::debug!(method = %call.method, path = call.url.path(), status = status.as_u16(),
             request_id = request_id.as_deref().unwrap_or(""), "Ponto answered");
-        let body = match response.bytes() {
+        let body = match read_capped(response, MAX_RESPONSE_BYTES) {
             Ok(body) => body,
-            Err(e) => return broken_body(describe(&e), e.is_timeout()),
+            Err(BodyError::TooLarge) => {
+                return Try::Fatal(PontoError::ResponseTooLarge {
+                    path: call.url.path().to_owned(),
+                });
+            }
+            Err(BodyError::Broken { reason, timed_out }) => return broken_body(reason, timed_out),
         };
         if status.is_success() {
             return decode(status, &body, request_id);
@@ -117,6 +156,41 @@ impl Transport {
             Body::Json(value) => builder.json(value),
         }
     }
+}
+
+enum BodyError {
+    TooLarge,
+    Broken { reason: String, timed_out: bool },
+}
+
+/// The whole body, or `TooLarge` as soon as it passes `limit` bytes: a declared length
+/// over the limit is refused unread, and an undeclared (chunked) one is read no further
+/// than one byte past it, so a body that never ends costs `limit` bytes of memory.
+fn read_capped(response: Response, limit: u64) -> std::result::Result<Vec<u8>, BodyError> {
+    let declared = response.content_length();
+    if declared.is_some_and(|n| n > limit) {
+        return Err(BodyError::TooLarge);
+    }
+    let expected = declared.map_or(0, |n| usize::try_from(n).unwrap_or(0));
+    let mut body = Vec::with_capacity(expected);
+    if let Err(e) = response.take(limit + 1).read_to_end(&mut body) {
+        return Err(BodyError::Broken {
+            reason: describe(&e),
+            timed_out: io_timed_out(&e),
+        });
+    }
+    if body.len() as u64 > limit {
+        return Err(BodyError::TooLarge);
+    }
+    Ok(body)
+}
+
+/// Reading a blocking body reports reqwest's own errors wrapped in `io::Error`.
+fn io_timed_out(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::TimedOut
+        || e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+            .is_some_and(reqwest::Error::is_timeout)
 }
 
 fn from_send_error<T>(e: &reqwest::Error) -> Try<T> {
@@ -197,6 +271,7 @@ fn classify_failure<T>(
     let code = status.as_u16();
     match code {
         401 => Try::Done(Answer::Unauthorized(details)),
+        403 => Try::Fatal(PontoError::Forbidden { details }),
         404 => Try::Fatal(PontoError::NotFound { details }),
         429 => Try::Temporary {
             error: PontoError::RateLimited {
@@ -303,7 +378,7 @@ mod tests {
         ));
         assert!(matches!(
             classify_failure::<()>(StatusCode::FORBIDDEN, d(), None),
-            Try::Fatal(PontoError::Rejected { status: 403, .. })
+            Try::Fatal(PontoError::Forbidden { .. })
         ));
         assert!(matches!(
             classify_failure::<()>(StatusCode::BAD_REQUEST, d(), None),

@@ -2,6 +2,9 @@
 //! Debug print, along the paths where they are most at risk: token renewal after a
 //! 401, retries, refused credentials.
 
+// The HTTP client only exists with the `client` feature.
+#![cfg(feature = "client")]
+
 mod support;
 
 use ponto::{Client, ClientConfig, Credentials, PontoError, RetryPolicy, Secret, stop};

@@ -1,6 +1,9 @@
 //! The client against the Ponto simulator (crates/ponto-sim): every endpoint, every
 //! fault kind, token expiry mid-read, and what an incremental read costs.
 
+// The HTTP client only exists with the `client` feature.
+#![cfg(feature = "client")]
+
 use chrono::{Duration as Days, Utc};
 use ponto::{
     Client, ClientConfig, Credentials, PontoError, ReadMore, RetryPolicy, SyncOutcome, Transaction,
