@@ -33,6 +33,8 @@ pub struct Context<'a> {
 pub fn handle(ctx: &mut Context, req: &Request) -> Response {
     let result = if req.path == "/oauth2/token" {
         Ok(token(ctx, req))
+    } else if let Some(action) = req.path.strip_prefix("/admin/") {
+        crate::admin::handle(ctx, req, action)
     } else {
         match authenticate(ctx, req) {
             Ok(org) => route(ctx, req, org),
@@ -311,7 +313,8 @@ fn sync_meta<'a>(ctx: &Context, account: usize) -> Vec<(&'a str, J)> {
     ]
 }
 
-/// Newest by creation first: display position `p` is storage index `len - 1 - p`.
+/// In the world's listing order (newest created first unless set otherwise); the
+/// cursors are transaction ids, so paging follows whichever order is set.
 fn list_transactions(
     ctx: &Context,
     req: &Request,
@@ -324,11 +327,13 @@ fn list_transactions(
     let len = account.transaction_count();
     let request = paging::parse(&req.query)?;
     let window: Window = paging::window(&request, len, |cursor| {
-        account.index_of(world.seed, cursor).map(|i| len - 1 - i)
+        account
+            .index_of(world.seed, cursor)
+            .and_then(|i| world.listed_position(account, i))
     })?;
     let data = (window.start..window.end)
         .filter_map(|p| {
-            let storage = len - 1 - p;
+            let storage = world.listed_storage(account, p)?;
             let tx = world.transaction(account, storage)?;
             Some(render::transaction(
                 &tx,
@@ -340,7 +345,12 @@ fn list_transactions(
         })
         .collect();
     let url = format!("{}/accounts/{}/transactions", ctx.base, account.id);
-    let id_at = |p: usize| crate::generate::tx_id(&account.context(world.seed), len - 1 - p);
+    let id_at = |p: usize| {
+        world
+            .listed_storage(account, p)
+            .map(|s| crate::generate::tx_id(&account.context(world.seed), s))
+            .unwrap_or_default()
+    };
     let body = paging::collection(
         data,
         window,
@@ -476,6 +486,7 @@ fn create_synchronization(
         updated_at: now,
         created: Some(Instant::now()),
         polls: 0,
+        errors: Vec::new(),
     };
     let resource = render::synchronization(&sync, ctx.world, ctx.base);
     ctx.world.syncs.insert(sync.id.clone(), sync);

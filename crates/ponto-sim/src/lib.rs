@@ -5,7 +5,9 @@
 //! Hand-written HTTP/1.1 on `std::net` (thread per connection, keep-alive) so that faults
 //! can be injected at the byte level: resets, truncated bodies, slow answers.
 
+mod admin;
 mod api;
+mod booking;
 mod catalog;
 mod dates;
 mod decimal;
@@ -13,6 +15,7 @@ mod faults;
 mod generate;
 mod http;
 mod json;
+mod listing;
 mod model;
 mod paging;
 mod refs;
@@ -22,6 +25,9 @@ mod rng;
 mod server;
 mod world;
 
+pub use booking::{Booker, BookingSchedule};
 pub use faults::{Fault, FaultKind};
+pub use listing::ListingOrder;
 pub use model::{NewTransaction, SimAccount, SimOrganization};
+pub use rng::Rng;
 pub use server::{LoggedRequest, SimConfig, Simulator, serve_forever};

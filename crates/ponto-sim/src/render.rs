@@ -3,7 +3,7 @@
 use crate::generate::amount_text;
 use crate::json::J;
 use crate::model::Tx;
-use crate::world::{Account, Institution, Sync, World};
+use crate::world::{Account, Institution, Sync, SyncError, World};
 
 fn num_or_null(text: &Option<String>) -> J {
     text.as_ref().map_or(J::Null, |t| J::Num(t.clone()))
@@ -121,13 +121,59 @@ pub fn synchronization(sync: &Sync, world: &World, base: &str) -> J {
                 ("resourceId", J::str(&account.id)),
                 ("subtype", J::str(&sync.subtype)),
                 ("status", J::str(sync.status())),
-                ("errors", J::Arr(Vec::new())),
+                (
+                    "errors",
+                    J::Arr(
+                        sync.errors
+                            .iter()
+                            .map(|e| sync_error(e, sync, account))
+                            .collect(),
+                    ),
+                ),
                 ("customerIpAddress", J::opt_str(&sync.customer_ip)),
                 ("createdAt", J::str(&sync.created_at)),
                 ("updatedAt", J::str(&sync.updated_at)),
             ]),
         ),
         ("relationships", J::obj(relationships)),
+    ])
+}
+
+/// An error item as in Ibanity's synchronization fixture: code, detail, and the bank's
+/// answer in `meta.financialInstitutionResponse`.
+fn sync_error(error: &SyncError, sync: &Sync, account: &Account) -> J {
+    // an invalid or expired consent is refused by the bank as unauthorized
+    let status = if error.code.starts_with("authorization") {
+        401
+    } else {
+        503
+    };
+    let bank = account.bank();
+    J::obj(vec![
+        ("code", J::str(&error.code)),
+        ("detail", J::str(&error.detail)),
+        (
+            "meta",
+            J::obj(vec![(
+                "financialInstitutionResponse",
+                J::obj(vec![
+                    ("statusCode", J::num(status)),
+                    ("body", J::str("{}")),
+                    (
+                        "requestId",
+                        J::Str(format!("FI-{}", &sync.id.replace('-', "")[..16])),
+                    ),
+                    ("timestamp", J::str(&error.at)),
+                    (
+                        "requestUri",
+                        J::Str(format!(
+                            "https://psd2.{}.example/v1/accounts",
+                            bank.bic.to_lowercase()
+                        )),
+                    ),
+                ]),
+            )]),
+        ),
     ])
 }
 
@@ -185,9 +231,9 @@ pub fn account(account: &Account, world: &World, base: &str) -> J {
                 ("authorizedAt", J::str(&account.authorized_at)),
                 (
                     "authorizationExpirationExpectedAt",
-                    J::str(&account.authorization_expires_at),
+                    J::opt_str(&account.authorization_expires_at),
                 ),
-                ("deprecated", J::Bool(false)),
+                ("deprecated", J::Bool(account.deprecated)),
             ]),
         ),
         (
@@ -236,7 +282,7 @@ pub fn account(account: &Account, world: &World, base: &str) -> J {
                     "latestSynchronization",
                     latest_synchronization(account, world, base),
                 ),
-                ("availability", J::str("available")),
+                ("availability", J::str(&account.availability)),
             ]),
         ),
         (

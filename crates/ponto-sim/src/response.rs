@@ -21,6 +21,16 @@ impl Response {
         }
     }
 
+    /// Plain JSON, for the simulator's own `/admin/` routes.
+    pub fn json(status: u16, body: &J) -> Response {
+        Response {
+            status,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: body.to_text().into_bytes(),
+            authorized: true,
+        }
+    }
+
     pub fn oauth(status: u16, body: &J) -> Response {
         Response {
             status,

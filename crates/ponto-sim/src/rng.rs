@@ -1,8 +1,11 @@
 //! Deterministic randomness: splitmix64, so the same seed always gives the same data.
 
+/// splitmix64's increment (the golden ratio in 64 bits).
+const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+
 /// One splitmix64 step: a good 64-bit mixer, enough for simulated data.
 pub fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = z.wrapping_add(GOLDEN);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
@@ -15,7 +18,8 @@ pub fn key(parts: &[u64]) -> u64 {
         .fold(0x5043_4f4e_544f_u64, |acc, p| mix(acc ^ mix(*p)))
 }
 
-/// A splitmix64 stream.
+/// A splitmix64 stream: also the generator of the project's tests and benchmarks, so
+/// there is one copy of it.
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
 
@@ -25,11 +29,14 @@ impl Rng {
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        let z = mix(self.0);
+        self.0 = self.0.wrapping_add(GOLDEN);
+        z
+    }
+
+    /// Uniform in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
     }
 
     /// Uniform in `lo..=hi`.

@@ -9,19 +9,20 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use chrono::{Duration as Days, Utc};
+use chrono::{DateTime, Duration as Days, Utc};
 
 use crate::api::{self, Context, Token};
+use crate::booking::{Booker, BookingSchedule};
 use crate::dates::iso;
 use crate::decimal::Dec;
 use crate::faults::{self, Fault, FaultKind};
-use crate::generate::date_only;
 use crate::http::{Conn, Request};
 use crate::json::J;
-use crate::model::{NewTransaction, SimAccount, SimOrganization, Tx};
+use crate::listing::ListingOrder;
+use crate::model::{NewTransaction, SimAccount, SimOrganization};
 use crate::response::{ApiError, Response};
 use crate::rng::{key, uuid_from};
-use crate::world::World;
+use crate::world::{SyncError, World};
 
 /// How the simulator starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,83 +162,149 @@ impl Simulator {
             .map(|i| world.accounts[i].balance.to_text(2))
     }
 
-    /// `n` new booked transactions created now (listed at the top), dated today (UTC);
-    /// the balance follows. Returns their ids, oldest first. Unknown account: none.
+    /// `n` new booked transactions created now (listed at the top in creation order),
+    /// dated today (UTC); the balance follows. Returns their ids, oldest first. Unknown
+    /// account: none. On an account replaced by [`Simulator::reauthorize_account`] they
+    /// are booked on the account that replaced it, as all of the bank's new bookings are.
     pub fn add_transactions(&self, account_id: &str, n: usize) -> Vec<String> {
         let mut world = lock(&self.shared.world);
-        let Some(index) = world.account_index(account_id) else {
+        let Some(index) = world.account_index(account_id).map(|i| world.live(i)) else {
             return Vec::new();
         };
         let today = Utc::now().date_naive();
-        (0..n)
-            .map(|_| {
-                let tx = world.generated_content(index, today);
-                world.push_transaction(index, tx)
-            })
-            .collect()
+        (0..n).map(|_| world.book_generated(index, today)).collect()
     }
 
     /// One booked transaction created now, executed `days_ago` days ago (back-dated).
-    /// Returns its id (empty for an unknown account).
+    /// Returns its id (empty for an unknown account). Follows re-authorizations like
+    /// [`Simulator::add_transactions`].
     pub fn add_backdated_transaction(&self, account_id: &str, days_ago: u32) -> String {
         let mut world = lock(&self.shared.world);
-        let Some(index) = world.account_index(account_id) else {
+        let Some(index) = world.account_index(account_id).map(|i| world.live(i)) else {
             return String::new();
         };
         let day = Utc::now().date_naive() - Days::days(i64::from(days_ago));
-        let tx = world.generated_content(index, day);
-        world.push_transaction(index, tx)
+        world.book_generated(index, day)
     }
 
     /// A booked transaction with the given attributes, created now. Returns its id
-    /// (empty for an unknown account or an amount that is not decimal text).
+    /// (empty for an unknown account or an amount that is not decimal text). Follows
+    /// re-authorizations like [`Simulator::add_transactions`].
     pub fn add_transaction(&self, account_id: &str, new: NewTransaction) -> String {
         let mut world = lock(&self.shared.world);
-        let Some(index) = world.account_index(account_id) else {
+        let Some(index) = world.account_index(account_id).map(|i| world.live(i)) else {
             return String::new();
         };
-        let Some(amount) = Dec::parse(new.amount.trim()) else {
-            return String::new();
-        };
-        let account = &world.accounts[index];
-        let today = date_only(account.bank().date_style, Utc::now().date_naive());
-        let now = iso(Utc::now());
-        let has_remittance = new.remittance_information.is_some();
-        let tx = Tx {
-            id: String::new(),
-            amount,
-            amount_text: new.amount.trim().to_string(),
-            currency: new
-                .currency
-                .unwrap_or_else(|| account.spec.currency.to_string()),
-            value_date: new
-                .value_date
-                .or_else(|| new.execution_date.clone())
-                .unwrap_or_else(|| today.clone()),
-            execution_date: new.execution_date.unwrap_or(today),
-            description: new.description,
-            remittance_information: new.remittance_information,
-            remittance_information_type: new
-                .remittance_information_type
-                .or_else(|| has_remittance.then(|| "unstructured".to_string())),
-            counterpart_name: new.counterpart_name,
-            counterpart_reference: new.counterpart_reference,
-            end_to_end_id: new.end_to_end_id,
-            bank_transaction_code: new.bank_transaction_code,
-            proprietary_bank_transaction_code: new.proprietary_bank_transaction_code,
-            purpose_code: new.purpose_code,
-            mandate_id: new.mandate_id,
-            creditor_id: new.creditor_id,
-            additional_information: new.additional_information,
-            internal_reference: new.internal_reference,
-            digest: None,
-            fee: new.fee,
-            card_reference: new.card_reference,
-            card_reference_type: new.card_reference_type,
-            created_at: now.clone(),
-            updated_at: now,
-        };
-        world.push_transaction(index, tx)
+        world.book_new(index, new).unwrap_or_default()
+    }
+
+    /// How the booked transactions list is ordered from now on (default
+    /// [`ListingOrder::Created`]). Ponto's real order is not confirmed; set it right after
+    /// `start` to test a client against the other one.
+    pub fn set_listing_order(&self, order: ListingOrder) {
+        lock(&self.shared.world).listing_order = order;
+    }
+
+    pub fn listing_order(&self) -> ListingOrder {
+        lock(&self.shared.world).listing_order
+    }
+
+    /// Models a bank re-authorization in Ponto (a new consent on a new connection): a new
+    /// account for the same IBAN and currency, with a new id, whose whole history is
+    /// listed again under new transaction ids with the same bank data (dates, amount,
+    /// counterpart, remittance, end-to-end id, description, codes, digest) and a new
+    /// `createdAt`/`updatedAt` (the moment of re-authorization); the old account becomes
+    /// `deprecated` and keeps listing its transactions. New bookings go to the new
+    /// account only. Returns the new account (`None` for an unknown id); re-authorizing a
+    /// replaced account replaces the account that replaced it.
+    pub fn reauthorize_account(&self, account_id: &str) -> Option<SimAccount> {
+        let mut world = lock(&self.shared.world);
+        let index = world.account_index(account_id)?;
+        let new = world.reauthorize(index);
+        Some(world.public_account(&world.accounts[new]))
+    }
+
+    /// Sets `attributes.authorizationExpirationExpectedAt` (`None`: `null`).
+    pub fn set_authorization_expiry(&self, account_id: &str, at: Option<DateTime<Utc>>) {
+        self.with_account(account_id, |world, index| {
+            world.accounts[index].authorization_expires_at = at.map(iso);
+        });
+    }
+
+    /// Sets `attributes.deprecated`.
+    pub fn set_deprecated(&self, account_id: &str, deprecated: bool) {
+        self.with_account(account_id, |world, index| {
+            world.accounts[index].deprecated = deprecated;
+        });
+    }
+
+    /// Sets `meta.availability`: `"available"` is the only value the sources show;
+    /// anything else (`"unavailable"`, say) is served as given.
+    pub fn set_availability(&self, account_id: &str, availability: &str) {
+        self.with_account(account_id, |world, index| {
+            world.accounts[index].availability = availability.to_string();
+        });
+    }
+
+    /// A successful synchronization by Ponto that finished at `at` becomes the account's
+    /// `meta.latestSynchronization`, and `meta.synchronizedAt` becomes `at`. Call it
+    /// before [`Simulator::set_latest_synchronization_error`] for an account that has
+    /// been failing since `at`.
+    pub fn set_synchronized_at(&self, account_id: &str, at: DateTime<Utc>) {
+        self.with_account(account_id, |world, index| {
+            world.record_sync(index, at, Vec::new());
+        });
+    }
+
+    /// A synchronization by Ponto that failed now becomes the account's
+    /// `meta.latestSynchronization`: status `error`, `errors` `[{code, detail, meta}]`
+    /// (e.g. `authorizationInvalid`, "The authorization is invalid, you should ask the
+    /// customer to reauthorize the account"). `meta.synchronizedAt` stays at the last
+    /// successful one.
+    pub fn set_latest_synchronization_error(&self, account_id: &str, code: &str, detail: &str) {
+        self.with_account(account_id, |world, index| {
+            let now = Utc::now();
+            let error = SyncError {
+                code: code.to_string(),
+                detail: detail.to_string(),
+                at: iso(now),
+            };
+            world.record_sync(index, now, vec![error]);
+        });
+    }
+
+    /// One round of `schedule`'s bookings, now; returns the new transaction ids. The
+    /// same seed and the same calls book the same transactions (apart from the dates).
+    pub fn book_round(&self, schedule: &BookingSchedule) -> Vec<String> {
+        lock(&self.shared.world).book_round(schedule)
+    }
+
+    /// Books one transaction executed today on every account (not replaced by a
+    /// re-authorization) every `every`, from a background thread, until the returned
+    /// [`Booker`] is stopped or dropped.
+    pub fn start_booking_every(&self, every: Duration) -> Booker {
+        self.start_booking(BookingSchedule::every(every))
+    }
+
+    /// Books [`Simulator::book_round`]`(schedule)` every `schedule.every` from a
+    /// background thread, until the returned [`Booker`] is stopped or dropped, or the
+    /// simulator stops.
+    pub fn start_booking(&self, schedule: BookingSchedule) -> Booker {
+        let shared = Arc::clone(&self.shared);
+        Booker::spawn(schedule.every, move || {
+            if shared.stop.load(Ordering::SeqCst) {
+                return false;
+            }
+            lock(&shared.world).book_round(&schedule);
+            true
+        })
+    }
+
+    fn with_account(&self, account_id: &str, change: impl FnOnce(&mut World, usize)) {
+        let mut world = lock(&self.shared.world);
+        if let Some(index) = world.account_index(account_id) {
+            change(&mut world, index);
+        }
     }
 
     /// Sets the current (and available) balance; ignored when `balance` is not decimal text.
@@ -272,6 +339,8 @@ impl Simulator {
         let Some(storage) = account.index_of(seed, tx_id) else {
             return;
         };
+        // the change may move it in execution order
+        account.execution_order.take();
         let changes = account.overrides.entry(storage).or_default();
         changes.retain(|(name, _)| name != attribute);
         changes.push((attribute.to_string(), J::from(&value)));
@@ -281,7 +350,8 @@ impl Simulator {
         }
     }
 
-    /// Booked transaction ids, newest (by creation) first.
+    /// Booked transaction ids as the API lists them: in the listing order (by default
+    /// newest by creation first).
     pub fn booked_transaction_ids(&self, account_id: &str) -> Vec<String> {
         let world = lock(&self.shared.world);
         let Some(index) = world.account_index(account_id) else {
@@ -290,7 +360,7 @@ impl Simulator {
         let account = &world.accounts[index];
         let ctx = account.context(world.seed);
         (0..account.transaction_count())
-            .rev()
+            .filter_map(|p| world.listed_storage(account, p))
             .map(|i| crate::generate::tx_id(&ctx, i))
             .collect()
     }

@@ -138,3 +138,23 @@ fn errors_answer_in_the_documented_shapes() {
     assert_eq!(refused.status, 401);
     assert_same_shape("error-oauth.json", &refused.json());
 }
+
+#[test]
+fn a_failed_synchronization_answers_in_the_documented_shape() {
+    let sim = start(5);
+    let token = token(&sim);
+    let account = &sim.accounts()[0];
+    sim.set_latest_synchronization_error(
+        &account.id,
+        "authorizationInvalid",
+        "The authorization is invalid, you should ask the customer to reauthorize the account",
+    );
+    let detail = get_json(&sim, &token, &format!("/accounts/{}", account.id));
+    let id = detail["data"]["meta"]["latestSynchronization"]["id"]
+        .as_str()
+        .expect("a latest synchronization");
+    assert_same_shape(
+        "synchronization-error.json",
+        &get_json(&sim, &token, &format!("/synchronizations/{id}")),
+    );
+}

@@ -272,3 +272,28 @@ fn added_accounts_belong_to_the_first_organization_and_are_listed_by_the_api() {
         "the API pages through all of them"
     );
 }
+
+#[test]
+fn simulators_with_different_seeds_have_different_accounts() {
+    // runs with several simulators side by side tell their accounts apart by IBAN and id
+    let start_seeded = |seed| {
+        Simulator::start(SimConfig {
+            seed,
+            transactions_per_account: 1,
+            ..SimConfig::default()
+        })
+        .expect("simulator starts")
+    };
+    let (one, two) = (start_seeded(1), start_seeded(2));
+    let (a, b) = (one.accounts(), two.accounts());
+    assert_eq!(a.len(), b.len());
+    for account in &a {
+        assert!(
+            b.iter()
+                .all(|other| other.iban != account.iban && other.id != account.id),
+            "{} / {} in both",
+            account.iban,
+            account.id
+        );
+    }
+}

@@ -201,3 +201,62 @@ pub fn walk(sim: &Simulator, token: &str, first: &str) -> Vec<String> {
     }
     ids
 }
+
+/// Walks `links.next` from `first`, returning the items in order.
+pub fn walk_items(sim: &Simulator, token: &str, first: &str) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut target = Some(first.to_string());
+    while let Some(t) = target {
+        let page = get_json(sim, token, &t);
+        items.extend(page["data"].as_array().expect("data array").iter().cloned());
+        target = page["links"]["next"].as_str().map(|l| target_of(sim, l));
+    }
+    items
+}
+
+/// Walks `links.prev` from the page at `last`, returning the ids from the last one
+/// listed back to the first.
+pub fn walk_back(sim: &Simulator, token: &str, last: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut target = Some(last.to_string());
+    while let Some(t) = target {
+        let page = get_json(sim, token, &t);
+        let data = page["data"].as_array().expect("data array");
+        for item in data.iter().rev() {
+            ids.push(item["id"].as_str().expect("id").to_string());
+        }
+        target = page["links"]["prev"].as_str().map(|l| target_of(sim, l));
+    }
+    ids
+}
+
+pub fn ids_of(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|t| t["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+/// `POST /admin/book` (no token: the admin routes are the simulator's own).
+pub fn admin_book(sim: &Simulator, body: &str) -> Reply {
+    raw(
+        &sim.base_url(),
+        "POST",
+        "/admin/book",
+        &[("Content-Type", "application/json")],
+        body,
+    )
+    .expect("POST /admin/book")
+}
+
+/// Polls `done` until it holds; a guard against a hang, not a timing assertion.
+pub fn wait_until(mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gave up waiting after 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
