@@ -82,6 +82,57 @@ pub fn unsigned_amount(
     Ok(rescaled)
 }
 
+/// Fraction digits an `Amt` (`ActiveOrHistoricCurrencyAndAmount`) may have.
+pub const MAX_AMOUNT_FRACTION_DIGITS: u32 = 5;
+/// Fraction digits a `TxsSummry` sum (`DecimalNumber`) may have.
+pub const MAX_SUM_FRACTION_DIGITS: u32 = 17;
+
+/// Refuses a value camt.053 cannot carry as it stands (unsigned, with its own scale):
+/// more than `max_fraction` fraction digits or more than 18 digits in all. These are the
+/// camt053 writer's rules, checked here so that bad data is reported as bad data of
+/// `resource` and `field`, not later as a failure to write the file.
+pub fn check_camt_amount(
+    value: Decimal,
+    max_fraction: u32,
+    resource: &str,
+    field: &str,
+) -> Result<(), ConvertError> {
+    let scale = value.scale();
+    // Digits as written: the integer part without a lone leading zero, plus the fraction.
+    let mantissa = value.mantissa().unsigned_abs();
+    let integer_and_fraction = mantissa.checked_ilog10().map_or(1, |log| log + 1);
+    let digits = integer_and_fraction.max(scale);
+    let problem = if scale > max_fraction {
+        format!("{scale} fraction digits, at most {max_fraction} allowed")
+    } else if digits > MAX_TOTAL_DIGITS {
+        format!("{digits} digits, at most {MAX_TOTAL_DIGITS} allowed (XSD totalDigits)")
+    } else {
+        return Ok(());
+    };
+    Err(ConvertError::AmountOutOfRange {
+        resource: resource.to_owned(),
+        field: field.to_owned(),
+        amount: value.to_string(),
+        problem,
+    })
+}
+
+/// The exact sum of `amounts`; an overflow is an error naming `resource` and `field`.
+pub fn checked_sum(
+    amounts: impl IntoIterator<Item = Decimal>,
+    resource: &str,
+    field: &str,
+) -> Result<Decimal, ConvertError> {
+    amounts.into_iter().try_fold(Decimal::ZERO, |sum, amount| {
+        sum.checked_add(amount)
+            .ok_or_else(|| ConvertError::AmountOverflow {
+                resource: resource.to_owned(),
+                field: field.to_owned(),
+                calculation: format!("{sum} + {amount}"),
+            })
+    })
+}
+
 /// Whether the magnitude, written with `minor` decimals, has at most 18 digits.
 fn fits_total_digits(magnitude: Decimal, minor: u32) -> bool {
     let integer_digits = MAX_TOTAL_DIGITS.saturating_sub(minor);
@@ -181,6 +232,43 @@ mod tests {
             "1.500"
         );
         assert!(unsigned_amount(d("1.2345"), 3, &source("KWD")).is_err());
+    }
+
+    #[test]
+    fn camt_amounts_follow_the_writers_digit_rules() {
+        let check = |value: &str, fraction| check_camt_amount(d(value), fraction, "r", "f");
+        assert_eq!(check("9999999999999999.99", 5), Ok(()));
+        assert_eq!(check("-9999999999999999.99", 5), Ok(()));
+        assert_eq!(check("0.00000", 5), Ok(()));
+        assert_eq!(check("0", 5), Ok(()));
+        let err = check("10000000000000000.00", 5).unwrap_err();
+        assert!(
+            matches!(&err, ConvertError::AmountOutOfRange { problem, .. } if problem.contains("19 digits"))
+        );
+        assert!(check("1.000001", 5).is_err());
+        assert_eq!(check("1.000001", 17), Ok(()));
+        assert!(check("0.000000000000000001", 17).is_err());
+        let err = check("79228162514264337593543950335", 5).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("r: f = 79228162514264337593543950335"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn sums_are_exact_and_overflow_is_an_error() {
+        assert_eq!(
+            checked_sum([d("1.10"), d("-0.10")], "r", "f"),
+            Ok(d("1.00"))
+        );
+        assert_eq!(checked_sum([], "r", "f"), Ok(Decimal::ZERO));
+        let err = checked_sum([Decimal::MAX, d("1")], "account A", "net").unwrap_err();
+        assert!(matches!(
+            &err,
+            ConvertError::AmountOverflow { resource, field, .. } if resource == "account A" && field == "net"
+        ));
+        assert!(checked_sum([Decimal::MIN, d("-1")], "r", "f").is_err());
     }
 
     #[test]

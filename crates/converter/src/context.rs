@@ -3,9 +3,9 @@
 
 use crate::amounts::minor_units;
 use crate::counterparty::{normalized_reference, valid_iban};
-use crate::error::ConvertError;
+use crate::error::{ConvertError, excerpt};
 use crate::ids::account_tag;
-use crate::text::{MAX_ACCOUNT_NAME, MAX_NAME, MAX_OTHER_ACCOUNT_ID, name};
+use crate::text::{MAX_ACCOUNT_NAME, MAX_NAME, MAX_OTHER_ACCOUNT_ID, check_input_size, name};
 use chrono_tz::Tz;
 
 /// The zone of Belgian banks, Ponto's home market, when nothing else is known.
@@ -33,6 +33,7 @@ impl AccountContext {
         time_zone_override: Option<&str>,
     ) -> Result<Self, ConvertError> {
         let resource = account_label(account);
+        check_text_sizes(account, institution, &resource)?;
         let currency = account_currency(account, &resource)?;
         let minor_units = minor_units(&currency).ok_or_else(|| ConvertError::UnknownCurrency {
             resource: resource.clone(),
@@ -63,6 +64,14 @@ impl AccountContext {
         })
     }
 
+    /// How the account is named in errors: by its IBAN or other identifier.
+    pub(crate) fn label(&self) -> String {
+        match self.iban.as_deref().or(self.other_id.as_deref()) {
+            Some(id) => format!("account {id}"),
+            None => "account".to_owned(),
+        }
+    }
+
     /// The account's tag for statement ids (see [`account_tag`]).
     pub fn account_tag(&self) -> String {
         let id = self
@@ -81,9 +90,54 @@ fn account_label(account: &ponto::Account) -> String {
         .map(str::trim)
         .filter(|id| !id.is_empty())
     {
-        Some(id) => format!("account {id}"),
+        Some(id) => format!("account {}", excerpt(id)),
         None => "account".to_owned(),
     }
+}
+
+/// Every text field Ponto sends about the account and its bank, refused when absurdly
+/// long (see [`MAX_INPUT_BYTES`](crate::text::MAX_INPUT_BYTES)).
+fn check_text_sizes(
+    account: &ponto::Account,
+    institution: Option<&ponto::FinancialInstitution>,
+    resource: &str,
+) -> Result<(), ConvertError> {
+    let a = &account.attributes;
+    let fields = [
+        ("type", &account.kind),
+        ("id", &account.id),
+        ("attributes.reference", &a.reference),
+        ("attributes.referenceType", &a.reference_type),
+        ("attributes.currency", &a.currency),
+        ("attributes.description", &a.description),
+        ("attributes.holderName", &a.holder_name),
+        ("attributes.product", &a.product),
+        ("attributes.subtype", &a.subtype),
+        ("attributes.internalReference", &a.internal_reference),
+    ];
+    fields
+        .into_iter()
+        .try_for_each(|(field, value)| check_input_size(resource, field, value.as_deref()))?;
+    let Some(institution) = institution else {
+        return Ok(());
+    };
+    let resource = match institution.id.as_deref().map(str::trim) {
+        Some(id) if !id.is_empty() => format!("financial institution {}", excerpt(id)),
+        _ => "financial institution".to_owned(),
+    };
+    let i = &institution.attributes;
+    let fields = [
+        ("type", &institution.kind),
+        ("id", &institution.id),
+        ("attributes.name", &i.name),
+        ("attributes.bic", &i.bic),
+        ("attributes.country", &i.country),
+        ("attributes.timeZone", &i.time_zone),
+        ("attributes.status", &i.status),
+    ];
+    fields
+        .into_iter()
+        .try_for_each(|(field, value)| check_input_size(&resource, field, value.as_deref()))
 }
 
 fn account_currency(account: &ponto::Account, resource: &str) -> Result<String, ConvertError> {
@@ -104,7 +158,7 @@ fn account_currency(account: &ponto::Account, resource: &str) -> Result<String, 
         return Err(ConvertError::InvalidField {
             transaction: resource.to_owned(),
             field: "attributes.currency".to_owned(),
-            value: raw.to_owned(),
+            value: excerpt(raw),
             problem: "not a three-letter ISO 4217 code".to_owned(),
         });
     }
@@ -143,7 +197,7 @@ fn account_identifier(
         Some(problem) => Err(ConvertError::InvalidField {
             transaction: resource.to_owned(),
             field: "attributes.reference".to_owned(),
-            value: raw.to_owned(),
+            value: excerpt(raw),
             problem: problem.to_owned(),
         }),
         None => Ok((None, Some(compact))),
@@ -168,7 +222,7 @@ fn time_zone(
         Some((zone, origin)) => zone
             .parse::<Tz>()
             .map_err(|_| ConvertError::UnknownTimeZone {
-                zone: zone.to_owned(),
+                zone: excerpt(zone),
                 origin,
             }),
     }

@@ -5,6 +5,10 @@
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
+/// The years `xs:date` can hold as our writer writes them (four digits, no year 0).
+pub const MIN_CAMT_YEAR: i32 = 1;
+pub const MAX_CAMT_YEAR: i32 = 9999;
+
 /// The calendar date of `instant` in the bank's zone.
 pub fn local_date(instant: DateTime<Utc>, zone: Tz) -> NaiveDate {
     instant.with_timezone(&zone).date_naive()

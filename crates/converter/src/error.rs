@@ -52,12 +52,68 @@ pub enum ConvertError {
 
     #[error("statement id {id:?} is invalid: {problem}")]
     InvalidStatementId { id: String, problem: String },
+
+    /// A text from Ponto longer than [`crate::text::MAX_INPUT_BYTES`]; only its first
+    /// characters are kept, so the message stays readable.
+    #[error(
+        "{resource}: field {field} is {bytes} bytes long, more than the {max} bytes accepted (it starts with {prefix:?})"
+    )]
+    FieldTooLong {
+        resource: String,
+        field: String,
+        bytes: usize,
+        max: usize,
+        prefix: String,
+    },
+
+    /// A sum or difference of amounts beyond what a decimal can hold (±7.9·10²⁸).
+    #[error("{resource}: {field} cannot be computed: {calculation} overflows")]
+    AmountOverflow {
+        resource: String,
+        field: String,
+        calculation: String,
+    },
+
+    /// An amount camt.053 cannot carry (more than 18 digits, too many fraction digits).
+    #[error("{resource}: {field} = {amount} cannot be written in camt.053: {problem}")]
+    AmountOutOfRange {
+        resource: String,
+        field: String,
+        amount: String,
+        problem: String,
+    },
+
+    /// A day outside the years 1 to 9999 that `xs:date` can hold, once shifted into the
+    /// bank's time zone.
+    #[error(
+        "{resource}: field {field} = {value} is the day {date} in {zone}, outside the years 1 to 9999 a camt.053 date can hold"
+    )]
+    DateOutOfRange {
+        resource: String,
+        field: String,
+        value: String,
+        date: String,
+        zone: String,
+    },
 }
 
-/// How a transaction is named in errors: its id, or a placeholder when it has none.
+/// How many characters of an offending value an error message shows at most.
+pub const EXCERPT_CHARS: usize = 40;
+
+/// The start of `value` for an error message: a value of megabytes must not end up in a
+/// log line in full.
+pub fn excerpt(value: &str) -> String {
+    match value.char_indices().nth(EXCERPT_CHARS) {
+        Some((end, _)) => format!("{}…", &value[..end]),
+        None => value.to_owned(),
+    }
+}
+
+/// How a transaction is named in errors: its id (only its start when absurdly long), or a
+/// placeholder when it has none.
 pub(crate) fn transaction_label(id: Option<&str>) -> String {
     match id.map(str::trim).filter(|id| !id.is_empty()) {
-        Some(id) => format!("transaction {id}"),
+        Some(id) => format!("transaction {}", excerpt(id)),
         None => "transaction (without id)".to_owned(),
     }
 }

@@ -64,7 +64,7 @@ impl StatementId {
         };
         match problem {
             Some(problem) => Err(ConvertError::InvalidStatementId {
-                id: id.to_owned(),
+                id: crate::error::excerpt(id),
                 problem: problem.to_owned(),
             }),
             None => Ok(StatementId(id.to_owned())),
@@ -100,11 +100,24 @@ pub fn ponto_id_reference(id: &str) -> Result<String, ConvertError> {
         Some(problem) => Err(ConvertError::InvalidField {
             transaction: crate::error::transaction_label(Some(id)),
             field: "id".to_owned(),
-            value: id.to_owned(),
+            value: crate::error::excerpt(id),
             problem: problem.to_owned(),
         }),
         None => Ok(reference),
     }
+}
+
+/// The Ponto transaction id as a key for telling whether two transactions are the same:
+/// trimmed, hyphens removed, ASCII letters in lower case. A UUID is the same id in upper
+/// case or without hyphens, and a transaction must never be exported twice because a
+/// source spelled its id differently. Only ASCII is folded, so the key is stable across
+/// Unicode versions.
+pub fn transaction_key(id: &str) -> String {
+    id.trim()
+        .chars()
+        .filter(|&c| c != '-')
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 #[cfg(test)]
@@ -163,12 +176,40 @@ mod tests {
     }
 
     #[test]
+    fn transaction_keys_ignore_case_hyphens_and_surrounding_spaces() {
+        let key = transaction_key("2ed8a9f4-2b1f-4a45-9d84-0c2b2a3c9e4d");
+        assert_eq!(key, "2ed8a9f42b1f4a459d840c2b2a3c9e4d");
+        for spelling in [
+            "2ED8A9F4-2B1F-4A45-9D84-0C2B2A3C9E4D",
+            "2ed8a9f42b1f4a459d840c2b2a3c9e4d",
+            "2ED8A9F42B1F4A459D840C2B2A3C9E4D",
+            " 2ed8a9f4-2b1f-4a45-9d84-0c2b2a3c9e4d\n",
+        ] {
+            assert_eq!(transaction_key(spelling), key, "{spelling:?}");
+        }
+    }
+
+    #[test]
+    fn transaction_keys_keep_other_ids_apart() {
+        let a = transaction_key("2ed8a9f4-2b1f-4a45-9d84-0c2b2a3c9e4d");
+        let b = transaction_key("2ed8a9f4-2b1f-4a45-9d84-0c2b2a3c9e4e");
+        assert_ne!(a, b);
+        assert_eq!(transaction_key("Tx_1"), "tx_1");
+        assert_ne!(transaction_key("tx 1"), transaction_key("tx1"));
+        assert_eq!(transaction_key("ÉTÉ"), "ÉtÉ", "only ASCII is folded");
+        assert_eq!(transaction_key(""), "");
+    }
+
+    #[test]
     fn ids_that_do_not_fit_are_errors() {
         assert!(ponto_id_reference(&"a".repeat(36)).is_err());
         assert!(ponto_id_reference("").is_err());
         assert!(ponto_id_reference("has space").is_err());
         let err = ponto_id_reference(&"b".repeat(40)).unwrap_err();
         assert!(err.to_string().contains("id"));
+        let huge = "c".repeat(60_000);
+        let message = ponto_id_reference(&huge).unwrap_err().to_string();
+        assert!(message.len() < 300, "the id is not echoed whole: {message}");
     }
 
     #[test]

@@ -15,10 +15,10 @@ pub mod statement;
 pub mod text;
 pub mod transaction;
 
-pub use amounts::minor_units;
-pub use balances::StatementTotals;
+pub use amounts::{checked_sum, minor_units};
+pub use balances::{StatementTotals, opening_from_current};
 pub use context::AccountContext;
 pub use error::ConvertError;
-pub use ids::{StatementId, account_tag, ponto_id_reference};
+pub use ids::{StatementId, account_tag, ponto_id_reference, transaction_key};
 pub use statement::{group_header, statement_header};
 pub use transaction::{MappedTransaction, map_transaction, pending_resource};

@@ -1,6 +1,8 @@
 //! Text cleaning: what XML 1.0 forbids is removed, one-line fields lose their line
 //! breaks, and every text respects its XSD length counted in characters (code points).
 
+use crate::error::{ConvertError, excerpt};
+
 /// XSD `Max140Text`: party names, `Ustrd`.
 pub const MAX_NAME: usize = 140;
 /// XSD `Max70Text`: account names.
@@ -13,6 +15,28 @@ pub const MAX_INFO: usize = 500;
 pub const MAX_ID: usize = 35;
 /// XSD `Max34Text`: `Othr/Id` of an account.
 pub const MAX_OTHER_ACCOUNT_ID: usize = 34;
+/// The longest text field accepted from Ponto, in bytes. Real fields are a few hundred
+/// bytes at most; anything near this is corrupt or hostile and is refused rather than
+/// cleaned, split and carried into a statement (or echoed into a log).
+pub const MAX_INPUT_BYTES: usize = 64 * 1024;
+
+/// Refuses a text field of `resource` longer than [`MAX_INPUT_BYTES`].
+pub fn check_input_size(
+    resource: &str,
+    field: &str,
+    value: Option<&str>,
+) -> Result<(), ConvertError> {
+    match value {
+        Some(value) if value.len() > MAX_INPUT_BYTES => Err(ConvertError::FieldTooLong {
+            resource: resource.to_owned(),
+            field: field.to_owned(),
+            bytes: value.len(),
+            max: MAX_INPUT_BYTES,
+            prefix: excerpt(value),
+        }),
+        _ => Ok(()),
+    }
+}
 
 /// Whether XML 1.0 allows the character at all (#x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD
 /// #x10000-#x10FFFF; surrogates cannot occur in a Rust `char`).
@@ -55,6 +79,8 @@ pub fn name(text: Option<&str>, max: usize) -> Option<String> {
 /// Splits a cleaned one-line text into pieces of at most `max` characters, breaking at
 /// spaces, so that joining the pieces with single spaces gives the text back. Only a
 /// single word longer than `max` is broken inside the word. Nothing is ever dropped.
+/// Linear in the length of `text`: a long word is cut by walking it once, never by
+/// copying its remainder for every piece.
 pub fn split_text(text: &str, max: usize) -> Vec<String> {
     let max = max.max(1);
     let mut pieces = Vec::new();
@@ -78,14 +104,19 @@ pub fn split_text(text: &str, max: usize) -> Vec<String> {
         if !current.is_empty() {
             pieces.push(std::mem::take(&mut current));
         }
-        let mut chars: Vec<char> = word.chars().collect();
-        while chars.len() > max {
-            let rest = chars.split_off(max);
-            pieces.push(chars.into_iter().collect());
-            chars = rest;
+        let mut rest = word;
+        let mut rest_len = word_len;
+        while rest_len > max {
+            let end = rest
+                .char_indices()
+                .nth(max)
+                .map_or(rest.len(), |(end, _)| end);
+            pieces.push(rest[..end].to_owned());
+            rest = &rest[end..];
+            rest_len -= max;
         }
-        current_len = chars.len();
-        current = chars.into_iter().collect();
+        current = rest.to_owned();
+        current_len = rest_len;
     }
     if !current.is_empty() {
         pieces.push(current);
@@ -167,6 +198,62 @@ mod tests {
         let pieces = split_text(&text, 140);
         assert!(pieces.iter().all(|p| p.chars().count() <= 140));
         assert_eq!(pieces.concat().replace(' ', ""), text.replace(' ', ""));
+    }
+
+    #[test]
+    fn a_long_word_is_cut_into_full_pieces_counting_characters() {
+        let word = "é😀x".repeat(100);
+        let pieces = split_text(&format!("ab {word} cd"), 140);
+        let lengths: Vec<usize> = pieces.iter().map(|p| p.chars().count()).collect();
+        assert_eq!(lengths, vec![2, 140, 140, 23]);
+        assert_eq!(pieces[1..4].concat(), format!("{word} cd"));
+        assert_eq!(split_text(&"z".repeat(280), 140).len(), 2);
+    }
+
+    #[test]
+    fn splitting_megabytes_without_spaces_takes_linear_time() {
+        // Copying the rest of the word for every piece took minutes for 8 MB; one walk
+        // takes well under a second even unoptimised. The deadline makes a regression
+        // fail instead of hanging the suite.
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let text = "x".repeat(8 * 1024 * 1024);
+            let pieces = split_text(&text, MAX_USTRD);
+            let all_full = pieces.iter().all(|p| p.len() <= MAX_USTRD);
+            let _ = done.send((pieces.concat() == text, all_full));
+        });
+        let result = finished.recv_timeout(std::time::Duration::from_secs(30));
+        assert_eq!(result, Ok((true, true)), "8 MB not split within 30 s");
+    }
+
+    #[test]
+    fn input_up_to_64_kib_is_accepted() {
+        let value = "a".repeat(MAX_INPUT_BYTES);
+        assert_eq!(
+            check_input_size("transaction t1", "x", Some(&value)),
+            Ok(())
+        );
+        assert_eq!(check_input_size("transaction t1", "x", None), Ok(()));
+    }
+
+    #[test]
+    fn input_over_64_kib_is_refused_without_echoing_it() {
+        let value = format!("{}{}", "Invoice ", "9".repeat(MAX_INPUT_BYTES));
+        let err = check_input_size(
+            "transaction t1",
+            "attributes.remittanceInformation",
+            Some(&value),
+        )
+        .unwrap_err();
+        assert!(matches!(
+            &err,
+            ConvertError::FieldTooLong { bytes, max: MAX_INPUT_BYTES, .. } if *bytes == value.len()
+        ));
+        let message = err.to_string();
+        assert!(message.contains("transaction t1"));
+        assert!(message.contains("attributes.remittanceInformation"));
+        assert!(message.contains("Invoice 999"));
+        assert!(message.len() < 300, "{message}");
     }
 
     #[test]

@@ -4,14 +4,14 @@ use crate::amounts::{AmountSource, unsigned_amount};
 use crate::bank_codes::bank_transaction_code;
 use crate::context::AccountContext;
 use crate::counterparty::{counterpart_account, creditor_id, related_parties};
-use crate::dates::local_date;
-use crate::error::{ConvertError, transaction_label};
+use crate::dates::{MAX_CAMT_YEAR, MIN_CAMT_YEAR, local_date};
+use crate::error::{ConvertError, excerpt, transaction_label};
 use crate::ids::ponto_id_reference;
 use crate::labels::{LabelSources, additional_transaction_info};
 use crate::remittance::remittance;
-use crate::text::{MAX_ID, MAX_INFO, join_present, one_line_opt, truncate_chars};
+use crate::text::{MAX_ID, MAX_INFO, check_input_size, join_present, one_line_opt, truncate_chars};
 use camt053::{CreditDebit, Entry, EntryStatus, References, TransactionDetails};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 /// A mapped transaction with what statement assembly needs besides the entry.
@@ -38,6 +38,7 @@ pub fn map_transaction(
     ctx: &AccountContext,
 ) -> Result<MappedTransaction, ConvertError> {
     let label = transaction_label(tx.id.as_deref());
+    check_text_sizes(tx, &label)?;
     let missing = |field: &str| ConvertError::MissingField {
         transaction: label.clone(),
         field: field.to_owned(),
@@ -62,8 +63,11 @@ pub fn map_transaction(
     };
     let unsigned = unsigned_amount(amount, ctx.minor_units, &source)?;
     let direction = CreditDebit::of(amount);
-    let booking_date = local_date(execution, ctx.time_zone);
-    let value_date = local_date(a.value_date.unwrap_or(execution), ctx.time_zone);
+    let booking_date = camt_date(execution, "attributes.executionDate", ctx, &label)?;
+    let value_date = match a.value_date {
+        Some(value) => camt_date(value, "attributes.valueDate", ctx, &label)?,
+        None => booking_date,
+    };
 
     let (end_to_end_id, end_to_end_overflow) = fitting_id(a.end_to_end_id.as_deref());
     let (mandate_id, mandate_overflow) = fitting_id(a.mandate_id.as_deref());
@@ -136,6 +140,69 @@ pub fn map_transaction(
     })
 }
 
+/// Every text field Ponto sends, with its JSON path, so that an absurdly long one is
+/// refused before any cleaning or splitting works through it.
+fn check_text_sizes(tx: &ponto::Transaction, label: &str) -> Result<(), ConvertError> {
+    let a = &tx.attributes;
+    let fields = [
+        ("type", &tx.kind),
+        ("id", &tx.id),
+        ("attributes.currency", &a.currency),
+        ("attributes.description", &a.description),
+        (
+            "attributes.remittanceInformation",
+            &a.remittance_information,
+        ),
+        (
+            "attributes.remittanceInformationType",
+            &a.remittance_information_type,
+        ),
+        ("attributes.counterpartName", &a.counterpart_name),
+        ("attributes.counterpartReference", &a.counterpart_reference),
+        ("attributes.bankTransactionCode", &a.bank_transaction_code),
+        (
+            "attributes.proprietaryBankTransactionCode",
+            &a.proprietary_bank_transaction_code,
+        ),
+        ("attributes.endToEndId", &a.end_to_end_id),
+        ("attributes.purposeCode", &a.purpose_code),
+        ("attributes.mandateId", &a.mandate_id),
+        ("attributes.creditorId", &a.creditor_id),
+        (
+            "attributes.additionalInformation",
+            &a.additional_information,
+        ),
+        ("attributes.internalReference", &a.internal_reference),
+        ("attributes.digest", &a.digest),
+        ("attributes.cardReference", &a.card_reference),
+        ("attributes.cardReferenceType", &a.card_reference_type),
+    ];
+    fields
+        .into_iter()
+        .try_for_each(|(field, value)| check_input_size(label, field, value.as_deref()))
+}
+
+/// The calendar day of `instant` in the bank's zone, refused here (as bad data of this
+/// transaction) when `xs:date` cannot hold it, rather than later by the XML writer.
+fn camt_date(
+    instant: DateTime<Utc>,
+    field: &str,
+    ctx: &AccountContext,
+    label: &str,
+) -> Result<NaiveDate, ConvertError> {
+    let day = local_date(instant, ctx.time_zone);
+    if (MIN_CAMT_YEAR..=MAX_CAMT_YEAR).contains(&day.year()) {
+        return Ok(day);
+    }
+    Err(ConvertError::DateOutOfRange {
+        resource: label.to_owned(),
+        field: field.to_owned(),
+        value: instant.to_rfc3339(),
+        date: day.to_string(),
+        zone: ctx.time_zone.name().to_owned(),
+    })
+}
+
 /// A transaction currency must be the account's; a missing one means the account's.
 fn check_currency(
     currency: Option<&str>,
@@ -146,7 +213,7 @@ fn check_currency(
         Some(c) if !c.eq_ignore_ascii_case(&ctx.currency) => Err(ConvertError::CurrencyMismatch {
             transaction: label.to_owned(),
             account_currency: ctx.currency.clone(),
-            transaction_currency: c.to_owned(),
+            transaction_currency: excerpt(c),
         }),
         _ => Ok(()),
     }

@@ -278,14 +278,14 @@ fn statement_balances_add_up_and_span_the_booking_days() {
         map_transaction(&transaction("100.10"), &ctx).unwrap(),
         map_transaction(&late, &ctx).unwrap(),
     ];
-    let totals = StatementTotals::of(&mapped);
+    let totals = StatementTotals::of(&mapped).unwrap();
     assert_eq!(totals.count(), 2);
     assert_eq!(totals.first_day(), Some(date("2024-01-15")));
     assert_eq!(totals.last_day(), Some(date("2024-03-03")));
     let opening = amount("-50.00");
     let id = StatementId::for_ledger(&ctx.account_tag(), 3);
     let created = instant("2024-03-04T06:00:00Z").fixed_offset();
-    let header = statement_header(&ctx, id.clone(), Some(3), created, opening, &totals);
+    let header = statement_header(&ctx, id.clone(), Some(3), created, opening, &totals).unwrap();
     assert_eq!(header.id, id.as_str());
     assert_eq!(header.electronic_sequence, Some(3));
     assert_eq!(header.legal_sequence, None);

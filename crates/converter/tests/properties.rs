@@ -6,8 +6,8 @@ mod common;
 use camt053::{CreditDebit, Entry};
 use common::*;
 use converter::bank_codes::is_known_combination;
-use converter::map_transaction;
 use converter::text::{one_line, xml_allowed};
+use converter::{StatementId, StatementTotals, group_header, map_transaction, statement_header};
 use ponto::{Resource, TransactionAttributes};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -28,6 +28,52 @@ fn text() -> impl Strategy<Value = Option<String>> {
 fn amount() -> impl Strategy<Value = Decimal> {
     (-1_000_000_000_000i64..1_000_000_000_000, 0u32..=2)
         .prop_map(|(m, scale)| Decimal::new(m, scale))
+}
+
+/// Any decimal at all: every scale, every magnitude up to the largest.
+fn any_decimal() -> impl Strategy<Value = Decimal> {
+    (
+        any::<u32>(),
+        any::<u32>(),
+        any::<u32>(),
+        any::<bool>(),
+        0u32..=28,
+    )
+        .prop_map(|(lo, mid, hi, negative, scale)| {
+            Decimal::from_parts(lo, mid, hi, negative, scale)
+        })
+}
+
+/// Opening balances: ordinary, around the 18 digits camt.053 allows, or anything.
+fn opening() -> impl Strategy<Value = Decimal> {
+    prop_oneof![
+        amount(),
+        (
+            -999_999_999_999_999_999i64..=999_999_999_999_999_999,
+            0u32..=6
+        )
+            .prop_map(|(m, scale)| Decimal::new(m, scale)),
+        any_decimal(),
+    ]
+}
+
+/// Amounts near and beyond what camt.053 can carry, and ordinary ones.
+fn extreme_amount() -> impl Strategy<Value = Decimal> {
+    prop_oneof![
+        amount(),
+        (-99_999_999_999_999_999i64..=99_999_999_999_999_999).prop_map(|m| Decimal::new(m, 2)),
+        any_decimal(),
+    ]
+}
+
+/// Any instant Ponto can send (years 0000 to 9999), so the bank's day may fall outside.
+fn any_instant() -> impl Strategy<Value = chrono::DateTime<chrono::Utc>> {
+    prop_oneof![
+        (-62_167_219_200i64..253_402_300_800)
+            .prop_map(|s| chrono::DateTime::from_timestamp(s, 0).unwrap_or_default()),
+        (253_402_200_000i64..253_402_300_800)
+            .prop_map(|s| chrono::DateTime::from_timestamp(s, 0).unwrap_or_default()),
+    ]
 }
 
 fn instant() -> impl Strategy<Value = chrono::DateTime<chrono::Utc>> {
@@ -163,6 +209,39 @@ proptest! {
         let details = &entry.details[0];
         let labelled = !details.remittance.unstructured.is_empty() || details.additional_info.is_some();
         prop_assert_eq!(labelled, had_text);
+    }
+
+    #[test]
+    fn whatever_maps_and_totals_without_error_is_written_without_error(
+        opening in opening(),
+        moves in prop::collection::vec((extreme_amount(), any_instant()), 1..6),
+    ) {
+        let ctx = context("EUR");
+        let mut writable = Vec::new();
+        for (i, (amount, execution)) in moves.into_iter().enumerate() {
+            let mut tx = transaction("1");
+            tx.id = Some(format!("00000000-0000-4000-8000-{i:012}"));
+            tx.attributes.amount = Some(amount);
+            tx.attributes.execution_date = Some(execution);
+            tx.attributes.value_date = None;
+            if let Ok(mapped) = map_transaction(&tx, &ctx) {
+                writable.push(mapped);
+            }
+        }
+        let Ok(totals) = StatementTotals::of(&writable) else {
+            return Ok(());
+        };
+        let id = StatementId::for_ledger(&ctx.account_tag(), 1);
+        let created = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default().fixed_offset();
+        let Ok(header) = statement_header(&ctx, id.clone(), Some(1), created, opening, &totals) else {
+            return Ok(());
+        };
+        let written = camt053::StatementWriter::start(Vec::new(), &group_header(&id, created), &header)
+            .and_then(|mut writer| {
+                writable.iter().try_for_each(|m| writer.entry(&m.entry))?;
+                writer.finish(None)
+            });
+        prop_assert!(written.is_ok(), "{:?}", written.err());
     }
 
     #[test]
