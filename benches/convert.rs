@@ -39,24 +39,11 @@ const CODES: &[&str] = &[
     "PMNT-CCRD-POSD",
 ];
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-}
+use ponto_sim::Rng;
 
 fn uuid(rng: &mut Rng) -> String {
-    let a = rng.next();
-    let b = rng.next();
+    let a = rng.next_u64();
+    let b = rng.next_u64();
     format!(
         "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
         a >> 32,
@@ -68,7 +55,7 @@ fn uuid(rng: &mut Rng) -> String {
 }
 
 fn generate(path: &Path, n: usize) -> std::io::Result<()> {
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
     write!(
         out,
@@ -79,10 +66,14 @@ fn generate(path: &Path, n: usize) -> std::io::Result<()> {
     let mut line = String::with_capacity(1024);
     for i in 0..n {
         line.clear();
-        let cents = (rng.next() % 500_000) as i64 - 250_000;
+        let cents = (rng.next_u64() % 500_000) as i64 - 250_000;
         let day = 1 + (n - i) * 365 / n.max(1);
         let date = chrono_date(day);
-        let remittance = format!("Factuur {} / klant {}", 2_024_000 + i, rng.next() % 10_000);
+        let remittance = format!(
+            "Factuur {} / klant {}",
+            2_024_000 + i,
+            rng.next_u64() % 10_000
+        );
         let _ = write!(
             line,
             r#"{}{{"type":"transaction","id":"{}","attributes":{{"amount":{}.{:02},"currency":"EUR","executionDate":"{date}T00:00:00.000Z","valueDate":"{date}T00:00:00.000Z","description":"SEPA overschrijving","remittanceInformation":"{remittance}","remittanceInformationType":"unstructured","counterpartName":"{}","counterpartReference":"{}","bankTransactionCode":"{}","proprietaryBankTransactionCode":"0150","endToEndId":"E2E-{i}","mandateId":null,"creditorId":null,"purposeCode":null,"additionalInformation":null,"digest":"{:016x}","createdAt":"{date}T08:00:00.000Z"}},"relationships":{{"account":{{"data":{{"type":"account","id":"x"}}}}}}}}"#,
@@ -94,10 +85,10 @@ fn generate(path: &Path, n: usize) -> std::io::Result<()> {
                 (cents / 100).to_string()
             },
             cents.abs() % 100,
-            rng.pick(NAMES),
-            rng.pick(IBANS),
-            rng.pick(CODES),
-            rng.next(),
+            *rng.pick(NAMES),
+            *rng.pick(IBANS),
+            *rng.pick(CODES),
+            rng.next_u64(),
         );
         out.write_all(line.as_bytes())?;
     }

@@ -5,9 +5,9 @@
 
 use crate::sim_env::SimEnv;
 use crate::util::*;
+use pipeline::crash::{NAMES as POINTS, VARIABLE as CRASH_AT};
+use pipeline::ledger::{Ledger, account_key};
 use ponto_sim::{Fault, FaultKind, SimAccount};
-use ponto2camt::crash::{POINTS, VARIABLE as CRASH_AT};
-use ponto2camt::ledger::{Ledger, account_key};
 use std::collections::BTreeMap;
 use std::process::{Child, Stdio};
 use std::time::Duration;
@@ -57,7 +57,7 @@ impl Bench {
     fn fetch_with(&self, env: &[(&str, &str)]) -> Run {
         let mut vars = env.to_vec();
         if let Some(now) = &self.clock {
-            vars.push((ponto2camt::clock::NOW_VARIABLE, now));
+            vars.push((pipeline::clock::NOW_VARIABLE, now));
         }
         self.env.run_with_env(&["fetch"], &vars)
     }
@@ -453,30 +453,7 @@ fn a_crash_during_recovery_itself_is_recovered_exactly_once() {
 // 2. Randomized soak: new transactions, crashes, concurrent runs and pickups
 // ---------------------------------------------------------------------------------------
 
-/// SplitMix64: small, deterministic, good enough to pick test actions.
-struct Prng(u64);
-
-impl Prng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-}
+use ponto_sim::Rng as Prng;
 
 const SOAK_SEED: u64 = 0x5EED_0004;
 
@@ -502,7 +479,7 @@ fn spawn_fetch(bench: &Bench, crash_at: Option<&str>) -> Child {
         cmd.env(CRASH_AT, point);
     }
     if let Some(now) = &bench.clock {
-        cmd.env(ponto2camt::clock::NOW_VARIABLE, now);
+        cmd.env(pipeline::clock::NOW_VARIABLE, now);
     }
     cmd.spawn().expect("the binary starts")
 }
@@ -547,7 +524,7 @@ fn two_fetches_at_once(bench: &Bench, crash_at: Option<&str>, erp_polls: bool, r
 /// run. `closed_days_only`: new transactions are all back-dated (for `daily` grouping,
 /// which holds today's back).
 fn soak(bench: &Bench, seed: u64, closed_days_only: bool) {
-    let mut rng = Prng(seed);
+    let mut rng = Prng::new(seed);
     let (mut crashes, mut concurrent) = (0, 0);
     for round in 0..SOAK_ROUNDS {
         let label = format!("seed {seed:#x} round {round}");
@@ -565,7 +542,7 @@ fn soak(bench: &Bench, seed: u64, closed_days_only: bool) {
         match rng.below(10) {
             0..=3 => bench.fetch_ok(&label),
             4..=6 => {
-                let point = *rng.pick(POINTS);
+                let point = *rng.pick(&POINTS);
                 let run = bench.fetch_crashing_at(point);
                 // Nothing to publish (and nothing to recover) means no crash point is hit.
                 if run.code != 0 {
@@ -574,7 +551,7 @@ fn soak(bench: &Bench, seed: u64, closed_days_only: bool) {
                 }
             }
             _ => {
-                let crash = rng.chance(30).then(|| *rng.pick(POINTS));
+                let crash = rng.chance(30).then(|| *rng.pick(&POINTS));
                 let erp_polls = rng.chance(50);
                 two_fetches_at_once(bench, crash, erp_polls, &label);
                 concurrent += 1;

@@ -10,7 +10,7 @@ use crate::sim_env::SimEnv;
 use crate::util::*;
 use camt053::{BalanceType, Statement};
 use chrono::{Duration, NaiveDate, Utc};
-use ponto_sim::{Fault, FaultKind, SimAccount, SimConfig};
+use ponto_sim::{Fault, FaultKind, SimAccount};
 use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -1146,27 +1146,4 @@ fn no_secret_or_token_in_any_output_or_state_file() {
         checked >= 3,
         "the ledger, the lock and the files were checked"
     );
-}
-
-// ---- a helper for the benchmark's many-account setup ----------------------------------
-
-#[test]
-fn simulators_with_different_seeds_have_different_accounts() {
-    // The benchmark builds 100 accounts from several simulators; their IBANs must differ.
-    let one = ponto_sim::Simulator::start(SimConfig {
-        seed: 1,
-        transactions_per_account: 1,
-        ..SimConfig::default()
-    })
-    .expect("sim");
-    let two = ponto_sim::Simulator::start(SimConfig {
-        seed: 2,
-        transactions_per_account: 1,
-        ..SimConfig::default()
-    })
-    .expect("sim");
-    let ibans =
-        |s: &ponto_sim::Simulator| s.accounts().into_iter().map(|a| a.iban).collect::<Vec<_>>();
-    let (a, b) = (ibans(&one), ibans(&two));
-    assert!(a.iter().all(|iban| !b.contains(iban)), "{a:?} / {b:?}");
 }

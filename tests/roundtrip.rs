@@ -109,10 +109,11 @@ proptest! {
             .iter()
             .map(|t| converter::map_transaction(t, &ctx).expect("every arbitrary transaction maps"))
             .collect();
-        let totals = StatementTotals::of(&mapped);
+        let totals = StatementTotals::of(&mapped).expect("arbitrary amounts add up");
         let id = StatementId::for_ledger(&ctx.account_tag(), 1);
         let created = Utc.with_ymd_and_hms(2024, 3, 8, 6, 0, 0).single().expect("date").fixed_offset();
-        let header = converter::statement_header(&ctx, id.clone(), Some(1), created, opening, &totals);
+        let header = converter::statement_header(&ctx, id.clone(), Some(1), created, opening, &totals)
+            .expect("arbitrary balances fit");
         let mut writer = camt053::StatementWriter::start(Vec::new(), &converter::group_header(&id, created), &header)
             .expect("header writes");
         for m in &mapped {

@@ -1,14 +1,11 @@
-//! The command line: argument definitions and dispatch. Each command's work lives in the
-//! module named after it; this file only wires arguments to it and errors to exit codes.
+//! The command line: argument definitions only. Each command's work is in
+//! `commands/NAME.rs`; `main.rs` dispatches.
 
-use crate::convert::{self, ConvertOptions, Grouping};
-use crate::error::{CliError, ExitKind, Failures};
-use crate::{accounts, connect, export, inspect};
+use crate::logging::LogFormat;
 use clap::{Parser, Subcommand};
+use pipeline::Grouping;
 use rust_decimal::Decimal;
-use std::path::Path;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::str::FromStr;
 
 #[derive(Debug, Parser)]
@@ -29,12 +26,6 @@ pub struct Cli {
     pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogFormat {
-    Human,
-    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,7 +135,7 @@ pub struct ConvertArgs {
     #[arg(long, conflicts_with = "out_dir")]
     pub stdout: bool,
     /// One statement per bundle, or one per booking day.
-    #[arg(long, value_enum, default_value = "per-file")]
+    #[arg(long, default_value = "per-file", value_parser = parse_convert_grouping())]
     pub grouping: Grouping,
     /// Time zone for booking days (overrides the bank's), e.g. Europe/Brussels.
     #[arg(long = "timezone")]
@@ -174,174 +165,13 @@ fn parse_amount(text: &str) -> Result<Decimal, String> {
     Decimal::from_str(text.trim()).map_err(|e| format!("{text:?} is not an amount: {e}"))
 }
 
-pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() {
-                ExitKind::Usage.into()
-            } else {
-                ExitCode::SUCCESS
-            };
+/// `convert --grouping`: a bundle is the batch.
+fn parse_convert_grouping() -> impl clap::builder::TypedValueParser<Value = Grouping> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["per-file", "daily"]).map(|text| {
+        match text.as_str() {
+            "daily" => Grouping::Daily,
+            _ => Grouping::Batch,
         }
-    };
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(errors) => {
-            for error in &errors {
-                eprintln!("{error}");
-            }
-            Failures(errors)
-                .exit_kind()
-                .map(ExitCode::from)
-                .unwrap_or(ExitCode::FAILURE)
-        }
-    }
-}
-
-fn run(cli: Cli) -> Result<(), Vec<CliError>> {
-    // The demo tells its own story on standard output; only problems go to the log.
-    let quiet = cli.quiet || matches!(cli.command, Command::Demo(_));
-    crate::logging::init(cli.log_format, quiet);
-    let config = cli.config.as_deref();
-    match cli.command {
-        Command::Demo(args) => crate::demo::run(&args.dir).map_err(|e| vec![e]),
-        Command::Fetch(args) => crate::fetch::run_command(config, &args),
-        Command::Status(args) => crate::status::run(config, args.json).map_err(|e| vec![e]),
-        Command::CheckConfig(args) => {
-            crate::check_config::run(config, args.online).map_err(|e| vec![e])
-        }
-        Command::Accounts(args) => run_accounts(config, args.json).map_err(|e| vec![e]),
-        Command::Export(args) => run_export(config, args),
-        Command::Convert(args) => run_convert(args),
-        Command::Inspect(args) => run_inspect(args),
-        Command::Simulate(args) => run_simulate(args).map_err(|e| vec![e]),
-    }
-}
-
-fn run_accounts(config: Option<&Path>, json: bool) -> Result<(), CliError> {
-    let accesses = connect::accesses(config)?;
-    let views = accounts::list(&accesses, crate::clock::now())?;
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&accounts::render_json(&views)).unwrap_or_default()
-        );
-    } else {
-        print!("{}", accounts::render_text(&views));
-    }
-    Ok(())
-}
-
-fn run_export(config: Option<&Path>, args: ExportArgs) -> Result<(), Vec<CliError>> {
-    export::out_dir_exists(&args.out_dir).map_err(|e| vec![e])?;
-    let accesses = connect::accesses(config).map_err(|e| vec![e])?;
-    let options = export::ExportOptions {
-        accounts: args.accounts,
-        since: args.since,
-        out_dir: args.out_dir,
-    };
-    let (done, failures) = export::export(&accesses, &options);
-    for exported in &done {
-        println!("{}", exported.file.display());
-        tracing::info!(file = %exported.file.display(), transactions = exported.transactions, "bundle written");
-    }
-    if failures.0.is_empty() {
-        Ok(())
-    } else {
-        Err(failures.0)
-    }
-}
-
-fn run_simulate(args: SimulateArgs) -> Result<(), CliError> {
-    let config = ponto_sim::SimConfig {
-        seed: args.seed,
-        port: args.port,
-        transactions_per_account: args.transactions,
-        ..ponto_sim::SimConfig::default()
-    };
-    ponto_sim::serve_forever(config).map_err(|e| {
-        CliError::new(ExitKind::Io, format!("cannot start the simulator: {e}"))
-            .hinted("pick another --port, or 0 for any free one")
     })
-}
-
-fn run_convert(args: ConvertArgs) -> Result<(), Vec<CliError>> {
-    if !args.stdout && !args.out_dir.is_dir() {
-        return Err(vec![
-            CliError::new(
-                ExitKind::Io,
-                format!("{}: no such folder", args.out_dir.display()),
-            )
-            .hinted("create it first, or pass -o with an existing folder"),
-        ]);
-    }
-    let options = ConvertOptions {
-        out_dir: args.out_dir,
-        stdout: args.stdout,
-        grouping: args.grouping,
-        time_zone: args.time_zone,
-        opening_balance: args.opening_balance,
-        force: args.force,
-        now: crate::clock::now(),
-    };
-    let (done, failures) = convert::convert_all(&args.bundles, &options);
-    for converted in &done {
-        for file in &converted.files {
-            if !options.stdout {
-                println!("{}", file.display());
-            }
-        }
-        eprintln!(
-            "{}: {} transactions in {} statement(s){}",
-            converted.bundle.display(),
-            converted.transactions,
-            converted.files.len().max(usize::from(options.stdout)),
-            if converted.skipped_pending > 0 {
-                format!(", {} pending skipped", converted.skipped_pending)
-            } else {
-                String::new()
-            }
-        );
-    }
-    if failures.0.is_empty() {
-        Ok(())
-    } else {
-        Err(failures.0)
-    }
-}
-
-fn run_inspect(args: InspectArgs) -> Result<(), Vec<CliError>> {
-    let mut errors = Vec::new();
-    let mut reports = Vec::new();
-    for path in &args.files {
-        match inspect::inspect_file(path) {
-            Ok(inspection) => {
-                if args.json {
-                    reports.push(inspect::render_json(path, &inspection));
-                } else {
-                    print!("{}", inspect::render_text(path, &inspection));
-                }
-                if args.strict && inspect::has_errors(&inspection) {
-                    errors.push(CliError::new(
-                        ExitKind::Data,
-                        format!("{}: the lint found errors", path.display()),
-                    ));
-                }
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&reports).unwrap_or_else(|_| "[]".into())
-        );
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
 }

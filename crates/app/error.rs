@@ -1,8 +1,13 @@
 //! Expected failures of the program, each with an exit code and hints for the user.
 //!
-//! Libraries return their own typed errors; commands turn them into a [`CliError`] with
-//! the [`ExitKind`] that tells scripts (cron, systemd) what happened.
+//! Libraries return their own typed errors; this file is the one table that turns them
+//! into a [`CliError`]: the [`ExitKind`] that tells scripts (cron, systemd) what
+//! happened, the message, and what the user can do about it.
 
+use pipeline::config::{ConfigError, Problem};
+use pipeline::lock::LockError;
+use pipeline::{Error, ErrorKind};
+use ponto::PontoError;
 use std::fmt;
 use std::process::ExitCode;
 
@@ -75,6 +80,110 @@ impl fmt::Display for CliError {
 }
 
 impl std::error::Error for CliError {}
+
+impl From<ErrorKind> for ExitKind {
+    fn from(kind: ErrorKind) -> Self {
+        match kind {
+            ErrorKind::Usage => ExitKind::Usage,
+            ErrorKind::Config => ExitKind::Config,
+            ErrorKind::Data => ExitKind::Data,
+            ErrorKind::Unavailable => ExitKind::Unavailable,
+            ErrorKind::Io => ExitKind::Io,
+            ErrorKind::Temporary => ExitKind::TempFail,
+        }
+    }
+}
+
+impl From<Error> for CliError {
+    fn from(error: Error) -> Self {
+        let mut cli = CliError::new(error.kind().into(), error.to_string());
+        cli.hints = hints(&error);
+        cli
+    }
+}
+
+impl From<ConfigError> for CliError {
+    fn from(error: ConfigError) -> Self {
+        Error::from(error).into()
+    }
+}
+
+impl From<pipeline::convert::ConvertFailure> for CliError {
+    fn from(error: pipeline::convert::ConvertFailure) -> Self {
+        Error::from(error).into()
+    }
+}
+
+const SEE_ACCOUNTS: &str = "run `ponto2camt accounts` to see what the integration may read";
+
+/// What the user can do about an error.
+fn hints(error: &Error) -> Vec<String> {
+    if let Error::SeveralCurrencies { config_key, .. } = error {
+        return vec![format!("set currency = \"…\" in {config_key}")];
+    }
+    fixed_hints(error).into_iter().map(str::to_owned).collect()
+}
+
+fn fixed_hints(error: &Error) -> Vec<&'static str> {
+    match error {
+        Error::Config(ConfigError::Invalid {
+            problem: Problem::UnknownTimeZone(_),
+            ..
+        }) => vec!["use an IANA name such as Europe/Brussels"],
+        Error::Config(_) => vec![
+            "every key is documented in ponto2camt.example.toml; `ponto2camt check-config` checks a file",
+        ],
+        Error::NoCredentials => vec![
+            "set PONTO_CLIENT_ID and PONTO_CLIENT_SECRET (from Ponto's Integrations page), or pass --config FILE",
+            "to try the tool without credentials: ponto2camt demo",
+        ],
+        Error::NoLedger(_) => vec!["run `ponto2camt fetch` first"],
+        Error::Lock(LockError::Held { .. }) => vec![
+            "runs may overlap when a schedule is short; this one will be picked up by the next run",
+        ],
+        Error::Ponto { source, .. } => ponto_hints(source),
+        Error::NotConfigured(_) => vec!["add it under [[accounts]] with its start_date"],
+        Error::NotInPonto { .. } => vec![
+            "run `ponto2camt accounts` to see what the integration may read; in Ponto, the integration must be allowed to read this account",
+        ],
+        Error::ConfiguredNotInPonto { .. } => vec![SEE_ACCOUNTS],
+        Error::NotFoundInPonto(_) => {
+            vec!["run `ponto2camt accounts` to see the accounts the integration may read"]
+        }
+        Error::NoCurrentBalance { .. } => {
+            vec!["run again after Ponto's next synchronization (or with --sync-now)"]
+        }
+        Error::HeldBack { .. } => vec![
+            "they stay unexported and are tried again on every run; the balance check shows their amount as a difference",
+        ],
+        Error::Convert(pipeline::convert::ConvertFailure::Exists(_)) => {
+            vec!["pass --force to replace it, or -o to write elsewhere"]
+        }
+        Error::Convert(pipeline::convert::ConvertFailure::NoOpeningBalance(_)) => {
+            vec!["pass --opening-balance AMOUNT"]
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn ponto_hints(error: &PontoError) -> Vec<&'static str> {
+    match error {
+        PontoError::BadCredentials { .. } => vec![
+            "check client_id / client_secret (or PONTO_CLIENT_ID / PONTO_CLIENT_SECRET); a regenerated secret replaces the old one",
+        ],
+        PontoError::InvalidConfig { .. } | PontoError::InsecureUrl { .. } => Vec::new(),
+        PontoError::RateLimited { .. } => vec![
+            "Ponto asked to slow down; the next scheduled run will pick up where this one stopped",
+        ],
+        PontoError::NotFound { .. } => vec![
+            "the account may have been revoked in Ponto; run `ponto2camt accounts` to see what the integration can read",
+        ],
+        _ if error.is_temporary() => vec![
+            "Ponto could not be reached after several tries; nothing was lost, run again later",
+        ],
+        _ => Vec::new(),
+    }
+}
 
 /// Several failures of one run (one per bundle or account): the worst kind wins the exit code.
 #[derive(Debug, Default)]

@@ -3,9 +3,10 @@
 //! folder, shows one file, then adds transactions (one back-dated) and fetches again to
 //! show that only the new ones are delivered.
 
+use super::inspect;
+use crate::cli::DemoArgs;
 use crate::error::{CliError, ExitKind};
-use crate::fetch::{self, FetchOptions};
-use crate::inspect;
+use pipeline::{FetchOptions, Pipeline};
 use ponto_sim::{SimConfig, Simulator};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -18,7 +19,8 @@ const DEMO_ACCOUNTS: usize = 2;
 /// folder is its own and may be started afresh.
 const MARKER: &str = "# Written by `ponto2camt demo`";
 
-pub fn run(dir: &Path) -> Result<(), CliError> {
+pub fn run(args: &DemoArgs) -> Result<(), CliError> {
+    let dir = args.dir.as_path();
     let io = |e: std::io::Error| CliError::new(ExitKind::Io, format!("{}: {e}", dir.display()));
     prepare_folder(dir)?;
     let drop_dir = dir.join("drop");
@@ -35,16 +37,13 @@ pub fn run(dir: &Path) -> Result<(), CliError> {
         sim.base_url(),
         config_path.display()
     );
-    let config = fetch::load_config(Some(&config_path))?;
-    let options = FetchOptions {
-        only: Vec::new(),
-        dry_run: false,
-        sync_now: None,
-        include_today: false,
-    };
+    let config = super::load_config(Some(&config_path))?;
+    let drop_dir = config.drop_dir.clone().unwrap_or(drop_dir);
+    let pipeline = Pipeline::open(config)?;
+    let options = FetchOptions::default();
 
     println!("\n== first fetch: everything since the start date");
-    let first = fetch_and_show(&config, &options)?;
+    let first = fetch_and_show(&pipeline, &options)?;
     if let Some(file) = first.first() {
         show(file)?;
     }
@@ -56,8 +55,8 @@ pub fn run(dir: &Path) -> Result<(), CliError> {
     let mut added = sim.add_transactions(&account.id, 3);
     added.push(sim.add_backdated_transaction(&account.id, 5));
     println!("\n== second fetch: only the new ones");
-    let second = fetch_and_show(&config, &options)?;
-    let counts = delivered_counts(&config.drop_dir.clone().unwrap_or(drop_dir));
+    let second = fetch_and_show(&pipeline, &options)?;
+    let counts = delivered_counts(&drop_dir);
     let delivered = added
         .iter()
         .filter(|id| counts.contains_key(&id.replace('-', "")))
@@ -111,13 +110,12 @@ fn prepare_folder(dir: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
-fn fetch_and_show(
-    config: &crate::config::Config,
-    options: &FetchOptions,
-) -> Result<Vec<PathBuf>, CliError> {
-    let report = fetch::run(config, options).map_err(|mut errors| errors.remove(0))?;
-    if let Some(error) = report.failures.0.into_iter().next() {
-        return Err(error);
+fn fetch_and_show(pipeline: &Pipeline, options: &FetchOptions) -> Result<Vec<PathBuf>, CliError> {
+    pipeline.recover()?;
+    pipeline.note_pickups()?;
+    let report = pipeline.fetch(options);
+    if let Some(error) = report.failures.into_iter().next() {
+        return Err(error.into());
     }
     let files: Vec<PathBuf> = report
         .accounts
@@ -182,7 +180,7 @@ fn write_config(
         .take(DEMO_ACCOUNTS)
         .cloned()
         .collect();
-    let start = (crate::clock::now() - chrono::Duration::days(30)).date_naive();
+    let start = (pipeline::clock::now() - chrono::Duration::days(30)).date_naive();
     let mut text = format!(
         "# Written by `ponto2camt demo`: the simulator's credentials, not real ones.\n\
          state_dir = \"state\"\n\

@@ -1,13 +1,47 @@
 //! `ponto2camt inspect`: what is in a camt.053 file, for a person — account, period,
 //! balances, a table of entries with the label an importer would show, and lint findings.
 
+use super::Outcome;
+use crate::cli::InspectArgs;
 use crate::error::{CliError, ExitKind};
+use crate::output;
 use camt053::lint::{self, Finding, Severity};
 use camt053::{CreditDebit, Document, Entry, Statement, TransactionDetails};
 use serde_json::{Value, json};
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
+
+pub fn run(args: &InspectArgs) -> Outcome {
+    let mut errors = Vec::new();
+    let mut reports = Vec::new();
+    for path in &args.files {
+        match inspect_file(path) {
+            Ok(inspection) => {
+                if args.json {
+                    reports.push(render_json(path, &inspection));
+                } else {
+                    output::print(&render_text(path, &inspection));
+                }
+                if args.strict && has_errors(&inspection) {
+                    errors.push(CliError::new(
+                        ExitKind::Data,
+                        format!("{}: the lint found errors", path.display()),
+                    ));
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if args.json {
+        output::line(serde_json::to_string_pretty(&reports).unwrap_or_else(|_| "[]".into()));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
 
 pub struct Inspection {
     pub document: Document,

@@ -1,11 +1,10 @@
-//! `ponto2camt accounts`: what the integration can read, with warnings a bookkeeper must
+//! What the integration can read, with warnings a bookkeeper must
 //! act on (consent about to expire, data not synchronized for a day).
 
-use crate::connect::{PontoAccess, client, ponto_error};
-use crate::error::CliError;
+use crate::Error;
+use crate::connect::{PontoAccess, client};
 use chrono::{DateTime, Duration, Utc};
 use ponto::{Account, Client, FinancialInstitution};
-use serde_json::{Value, json};
 use std::collections::HashMap;
 
 pub const CONSENT_WARNING_DAYS: i64 = 14;
@@ -25,13 +24,13 @@ pub struct AccountView {
     pub warnings: Vec<String>,
 }
 
-pub fn list(accesses: &[PontoAccess], now: DateTime<Utc>) -> Result<Vec<AccountView>, CliError> {
+pub fn list(accesses: &[PontoAccess], now: DateTime<Utc>) -> Result<Vec<AccountView>, Error> {
     let mut views = Vec::new();
     for access in accesses {
         let ponto = client(access)?;
         let accounts = ponto
             .accounts()
-            .map_err(|e| ponto_error(&access.organization, e))?;
+            .map_err(|e| Error::ponto(&access.organization, e))?;
         let mut banks: HashMap<String, Option<FinancialInstitution>> = HashMap::new();
         for account in accounts {
             let bank = bank_of(&ponto, &account, &mut banks);
@@ -125,53 +124,6 @@ fn human_age(age: Duration) -> String {
     } else {
         format!("{} hours", age.num_hours())
     }
-}
-
-pub fn render_text(views: &[AccountView]) -> String {
-    let mut out = format!(
-        "{:<34}  {:<3}  {:>15}  {:<24}  {:<17}  {}\n",
-        "account", "ccy", "balance", "bank", "synchronized", "consent until"
-    );
-    for v in views {
-        out.push_str(&format!(
-            "{:<34}  {:<3}  {:>15}  {:<24}  {:<17}  {}\n",
-            v.reference,
-            v.currency,
-            v.current_balance.as_deref().unwrap_or("-"),
-            v.bank.as_deref().unwrap_or("-"),
-            v.synchronized_at
-                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-                .unwrap_or_else(|| "-".into()),
-            v.consent_expires
-                .map(|t| t.date_naive().to_string())
-                .unwrap_or_else(|| "-".into()),
-        ));
-        for w in &v.warnings {
-            out.push_str(&format!("  warning: {w}\n"));
-        }
-    }
-    out
-}
-
-pub fn render_json(views: &[AccountView]) -> Value {
-    Value::Array(
-        views
-            .iter()
-            .map(|v| {
-                json!({
-                    "organization": v.organization,
-                    "id": v.id,
-                    "reference": v.reference,
-                    "currency": v.currency,
-                    "current_balance": v.current_balance,
-                    "bank": v.bank,
-                    "synchronized_at": v.synchronized_at.map(|t| t.to_rfc3339()),
-                    "consent_expires": v.consent_expires.map(|t| t.to_rfc3339()),
-                    "warnings": v.warnings,
-                })
-            })
-            .collect(),
-    )
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@
 //! have taken the file): only note it as published. So a crash anywhere neither loses a
 //! statement nor delivers one twice.
 
-use crate::crash;
+use crate::crash::{self, CrashPoint};
 use crate::ledger::{Ledger, LedgerError, OutboxItem};
 use crate::publish::{sync_dir, temporary_name};
 use chrono::{DateTime, Utc};
@@ -50,19 +50,19 @@ pub fn deliver(
     };
     if !item.staged {
         write_synced(&temp, &item.xml).map_err(|e| io_error(&temp, e))?;
-        crash::point("after-stage-write");
+        crash::point(CrashPoint::AfterStageWrite);
         ledger.mark_staged(&item.statement_id, now)?;
-        crash::point("after-staged");
+        crash::point(CrashPoint::AfterStaged);
     }
     if item.staged && !temp.exists() {
         tracing::info!(statement = %item.statement_id, "already renamed into place before a restart");
     } else {
         fs::rename(&temp, &target).map_err(|e| io_error(&target, e))?;
         sync_dir(&item.drop_dir).map_err(|e| io_error(&item.drop_dir, e))?;
-        crash::point("after-rename");
+        crash::point(CrashPoint::AfterRename);
     }
     ledger.mark_published(&item.statement_id, now)?;
-    crash::point("after-published");
+    crash::point(CrashPoint::AfterPublished);
     Ok(target)
 }
 

@@ -1,17 +1,14 @@
-//! `ponto2camt export`: one bundle per account, the format `convert` reads, so that
+//! Export: one bundle per account, the format `convert` reads, so that
 //! `export` then `convert` is a complete, stateless pipeline.
 
-use crate::connect::{PontoAccess, client, ponto_error};
-use crate::error::{CliError, ExitKind, Failures};
-use crate::publish;
+use crate::Error;
+use crate::connect::{PontoAccess, client};
+use crate::matching::{normalize_iban, reference_of};
+use crate::{publish, window};
 use chrono::{NaiveDate, TimeZone, Utc};
-use ponto::{Account, Client, stop};
+use ponto::{Account, Client, FinancialInstitution, stop};
 use serde_json::json;
-use std::path::{Path, PathBuf};
-
-/// Transactions executed this long before `--since` are still read: Ponto lists by
-/// creation, so neighbours can be out of date order by a few days.
-const SINCE_MARGIN_DAYS: i64 = 7;
+use std::path::PathBuf;
 
 pub struct ExportOptions {
     pub accounts: Vec<String>,
@@ -24,54 +21,43 @@ pub struct Exported {
     pub transactions: usize,
 }
 
-pub fn export(accesses: &[PontoAccess], options: &ExportOptions) -> (Vec<Exported>, Failures) {
-    let wanted: Vec<String> = options.accounts.iter().map(|a| normalize(a)).collect();
+/// Writes a bundle for every account of every organization (or those in
+/// `options.accounts`); returns the bundles written and the failures (the others go on).
+pub fn export(accesses: &[PontoAccess], options: &ExportOptions) -> (Vec<Exported>, Vec<Error>) {
+    let wanted: Vec<String> = options.accounts.iter().map(|a| normalize_iban(a)).collect();
     let mut done = Vec::new();
-    let mut failures = Failures::default();
+    let mut failures = Vec::new();
     let mut seen = Vec::new();
     for access in accesses {
         let result = client(access).and_then(|ponto| {
             let accounts = ponto
                 .accounts()
-                .map_err(|e| ponto_error(&access.organization, e))?;
+                .map_err(|e| Error::ponto(&access.organization, e))?;
             Ok((ponto, accounts))
         });
         let (ponto, accounts) = match result {
             Ok(found) => found,
             Err(e) => {
-                failures.0.push(e);
+                failures.push(e);
                 continue;
             }
         };
         for account in accounts {
-            let reference = normalize(account.attributes.reference.as_deref().unwrap_or(""));
+            let reference = reference_of(&account);
             if !wanted.is_empty() && !wanted.contains(&reference) {
                 continue;
             }
             seen.push(reference);
             match export_account(&ponto, &access.organization, &account, options) {
                 Ok(exported) => done.push(exported),
-                Err(e) => failures.0.push(e),
+                Err(e) => failures.push(e),
             }
         }
     }
     for missing in wanted.iter().filter(|w| !seen.contains(w)) {
-        failures.0.push(
-            CliError::new(
-                ExitKind::Config,
-                format!("account {missing}: not found in Ponto"),
-            )
-            .hinted("run `ponto2camt accounts` to see the accounts the integration may read"),
-        );
+        failures.push(Error::NotFoundInPonto(missing.clone()));
     }
     (done, failures)
-}
-
-fn normalize(iban: &str) -> String {
-    iban.chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_uppercase()
 }
 
 fn export_account(
@@ -79,23 +65,20 @@ fn export_account(
     organization: &str,
     account: &Account,
     options: &ExportOptions,
-) -> Result<Exported, CliError> {
+) -> Result<Exported, Error> {
     let id = account.id.as_deref().unwrap_or_default();
     let institution = ponto
         .account_financial_institution(account)
-        .map_err(|e| ponto_error(organization, e))?;
+        .map_err(|e| Error::ponto(organization, e))?;
     let read = match options.since {
         Some(since) => {
-            let cutoff = Utc.from_utc_datetime(
-                &(since - chrono::Duration::days(SINCE_MARGIN_DAYS))
-                    .and_hms_opt(0, 0, 0)
-                    .unwrap_or_default(),
-            );
+            let zone = bank_zone(account, institution.as_ref());
+            let cutoff = window::first_read_cutoff(since, zone);
             ponto.transactions(id, &mut stop::stop_created_before(cutoff))
         }
         None => ponto.transactions(id, &mut stop::read_all()),
     }
-    .map_err(|e| ponto_error(organization, e))?;
+    .map_err(|e| Error::ponto(organization, e))?;
     let since_instant = options.since.map(|d| {
         // Generous on purpose: the day boundary is decided in the bank's zone by convert;
         // here only clearly older transactions are left out.
@@ -115,15 +98,16 @@ fn export_account(
         "financialInstitution": institution,
         "transactions": transactions,
     });
-    let bytes = serde_json::to_vec_pretty(&bundle)
-        .map_err(|e| CliError::new(ExitKind::Data, format!("account {id}: cannot encode: {e}")))?;
-    let name = bundle_name(account);
-    let file = publish::write_file(&options.out_dir, &name, &bytes, true).map_err(|e| {
-        CliError::new(
-            ExitKind::Io,
-            format!("{}: {e}", options.out_dir.join(&name).display()),
-        )
+    let bytes = serde_json::to_vec_pretty(&bundle).map_err(|source| Error::Encode {
+        account: id.to_owned(),
+        source,
     })?;
+    let name = bundle_name(account);
+    let file =
+        publish::write_file(&options.out_dir, &name, &bytes, true).map_err(|source| Error::Io {
+            path: options.out_dir.join(&name),
+            source,
+        })?;
     Ok(Exported {
         file,
         transactions: transactions.len(),
@@ -145,13 +129,9 @@ fn bundle_name(account: &Account) -> String {
     )
 }
 
-pub fn out_dir_exists(dir: &Path) -> Result<(), CliError> {
-    if dir.is_dir() {
-        Ok(())
-    } else {
-        Err(
-            CliError::new(ExitKind::Io, format!("{}: no such folder", dir.display()))
-                .hinted("create it first, or pass --out-dir with an existing folder"),
-        )
-    }
+/// The zone the bank's days are counted in (as `convert` will count them).
+fn bank_zone(account: &Account, institution: Option<&FinancialInstitution>) -> chrono_tz::Tz {
+    converter::AccountContext::new(account, institution, None)
+        .map(|ctx| ctx.time_zone)
+        .unwrap_or(window::DEFAULT_ZONE)
 }

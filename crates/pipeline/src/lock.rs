@@ -2,13 +2,36 @@
 //! writes its pid and start time into `ponto2camt.lock.holder` (by rename, so it is never
 //! seen half-written), so that a second process can say who has the lock.
 
-use crate::error::{CliError, ExitKind};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub const LOCK_FILE: &str = "ponto2camt.lock";
 const HOLDER_FILE: &str = "ponto2camt.lock.holder";
+
+/// Why the state folder could not be locked.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("{}: cannot create the state folder: {source}", path.display())]
+    CreateFolder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Another process works on the same state folder (temporary: it will finish).
+    #[error("another ponto2camt holds the lock on {} ({})", state_dir.display(), holder.as_deref().map(str::trim).unwrap_or("process unknown"))]
+    Held {
+        state_dir: PathBuf,
+        /// The holder's note (`pid N since T`), when it names a live process.
+        holder: Option<String>,
+    },
+}
 
 /// Held until dropped (the operating system releases it if the process dies).
 pub struct StateLock {
@@ -17,19 +40,16 @@ pub struct StateLock {
 }
 
 impl StateLock {
-    pub fn acquire(state_dir: &Path) -> Result<StateLock, CliError> {
-        std::fs::create_dir_all(state_dir).map_err(|e| {
-            CliError::new(
-                ExitKind::Io,
-                format!(
-                    "{}: cannot create the state folder: {e}",
-                    state_dir.display()
-                ),
-            )
+    pub fn acquire(state_dir: &Path) -> Result<StateLock, LockError> {
+        std::fs::create_dir_all(state_dir).map_err(|source| LockError::CreateFolder {
+            path: state_dir.to_path_buf(),
+            source,
         })?;
         let path = state_dir.join(LOCK_FILE);
-        let io =
-            |e: std::io::Error| CliError::new(ExitKind::Io, format!("{}: {e}", path.display()));
+        let io = |source: std::io::Error| LockError::Io {
+            path: path.clone(),
+            source,
+        };
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -54,7 +74,10 @@ impl StateLock {
             // Just taken (no note yet) or just being let go: look again shortly.
             std::thread::sleep(Duration::from_millis(50));
         }
-        Err(held_by_another(state_dir, holder))
+        Err(LockError::Held {
+            state_dir: state_dir.to_path_buf(),
+            holder,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -82,21 +105,6 @@ fn live_holder(state_dir: &Path) -> Option<String> {
     std::fs::read_to_string(state_dir.join(HOLDER_FILE))
         .ok()
         .filter(|note| names_a_live_process(note))
-}
-
-fn held_by_another(state_dir: &Path, holder: Option<String>) -> CliError {
-    CliError::new(
-        ExitKind::TempFail,
-        format!(
-            "another ponto2camt holds the lock on {} ({})",
-            state_dir.display(),
-            holder
-                .as_deref()
-                .map(str::trim)
-                .unwrap_or("process unknown")
-        ),
-    )
-    .hinted("runs may overlap when a schedule is short; this one will be picked up by the next run")
 }
 
 fn names_a_live_process(note: &str) -> bool {

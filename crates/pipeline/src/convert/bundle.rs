@@ -531,3 +531,75 @@ impl ValueScan {
         (self.depth == 0 && !self.in_string && self.scalar).then_some(scanned)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn transaction(n: usize, remittance: &str) -> serde_json::Value {
+        serde_json::json!({
+            "type": "transaction",
+            "id": format!("6e1b2a4c-9f3d-4d2e-8a7b-{n:012}"),
+            "attributes": {
+                "amount": 1.25,
+                "currency": "EUR",
+                "executionDate": "2026-03-01T10:00:00.000Z",
+                "remittanceInformation": remittance,
+            }
+        })
+    }
+
+    /// A bundle several chunks long, with the account after the transactions (so the
+    /// reader must come back to them) and one transaction larger than a whole chunk.
+    #[test]
+    fn a_bundle_larger_than_the_chunk_is_read_whole_and_in_order() {
+        let long = "x".repeat(CHUNK + CHUNK / 2);
+        let count = 12_000;
+        let transactions: Vec<_> = (0..count)
+            .map(|n| {
+                if n == count / 2 {
+                    transaction(n, &long)
+                } else {
+                    transaction(n, &format!("invoice {n} \"quoted\" {{brace}} [bracket]"))
+                }
+            })
+            .collect();
+        let bundle = serde_json::json!({
+            "transactions": transactions,
+            "account": {"type": "account", "id": "a", "attributes": {"currency": "EUR"}},
+        });
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        file.write_all(&serde_json::to_vec_pretty(&bundle).expect("json"))
+            .expect("write");
+        assert!(file.as_file().metadata().expect("size").len() > 3 * CHUNK as u64);
+
+        let (head, rest) = open(file.path()).expect("head");
+        assert_eq!(head.account.id.as_deref(), Some("a"));
+        let mut seen = Vec::new();
+        rest.for_each(|item: BundleTransaction| {
+            let remittance = item.transaction.attributes.remittance_information.clone();
+            seen.push((item.index, item.transaction.id.clone(), remittance));
+            Ok::<(), BundleError>(())
+        })
+        .expect("transactions");
+        assert_eq!(seen.len(), count);
+        for (n, (index, id, remittance)) in seen.iter().enumerate() {
+            assert_eq!(*index, n);
+            assert_eq!(
+                id.as_deref(),
+                Some(format!("6e1b2a4c-9f3d-4d2e-8a7b-{n:012}").as_str())
+            );
+            let expected = if n == count / 2 {
+                long.clone()
+            } else {
+                format!("invoice {n} \"quoted\" {{brace}} [bracket]")
+            };
+            assert_eq!(
+                remittance.as_deref(),
+                Some(expected.as_str()),
+                "transaction {n}"
+            );
+        }
+    }
+}

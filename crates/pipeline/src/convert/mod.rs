@@ -1,4 +1,4 @@
-//! `ponto2camt convert`: bundles to camt.053 files, offline and stateless.
+//! Conversion of bundles to camt.053 files (`ponto2camt convert`), offline and stateless.
 //!
 //! Streaming in two passes per bundle. Pass one reads each transaction once, maps it,
 //! writes its `<Ntry>` into an anonymous spool file and keeps only a 32-byte index record
@@ -6,30 +6,28 @@
 //! summary need the totals) and splices the spooled entries in booking order. A bundle
 //! with any bad transaction writes nothing; the other bundles go on.
 
-use crate::bundle::{self, BundleError, BundleTransaction};
-use crate::error::{CliError, ExitKind, Failures};
+pub mod bundle;
+mod spool;
+
+use crate::ErrorKind;
+use crate::config::Grouping;
 use crate::publish::PendingFile;
-use crate::spool::{Spool, SpoolRecord};
+use bundle::{BundleError, BundleTransaction};
 use chrono::{DateTime, NaiveDate, Utc};
 use converter::{AccountContext, ConvertError, MappedTransaction, StatementTotals};
 use rust_decimal::Decimal;
+use spool::{Spool, SpoolRecord};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Grouping {
-    /// One statement per bundle.
-    PerFile,
-    /// One statement per booking day, balances chained day to day.
-    Daily,
-}
-
 #[derive(Debug, Clone)]
 pub struct ConvertOptions {
     pub out_dir: PathBuf,
     pub stdout: bool,
+    /// One statement per bundle ([`Grouping::Batch`]), or one per booking day with the
+    /// balances chained day to day.
     pub grouping: Grouping,
     pub time_zone: Option<String>,
     pub opening_balance: Option<Decimal>,
@@ -47,24 +45,27 @@ pub struct Converted {
 }
 
 /// Converts every bundle; returns what was written and the failures (one per bad bundle).
-pub fn convert_all(bundles: &[PathBuf], options: &ConvertOptions) -> (Vec<Converted>, Failures) {
+pub fn convert_all(
+    bundles: &[PathBuf],
+    options: &ConvertOptions,
+) -> (Vec<Converted>, Vec<ConvertFailure>) {
     let mut done = Vec::new();
-    let mut failures = Failures::default();
+    let mut failures = Vec::new();
     for path in bundles {
         match convert_bundle(path, options) {
             Ok(converted) => done.push(converted),
-            Err(error) => failures.0.push(error),
+            Err(error) => failures.push(error),
         }
     }
     (done, failures)
 }
 
-/// Why a bundle could not be converted, before it becomes a [`CliError`].
+/// Why a bundle could not be converted; nothing was written for it.
 #[derive(Debug, thiserror::Error)]
-enum BundleFailure {
-    #[error(transparent)]
+pub enum ConvertFailure {
+    #[error("{0}; nothing was written for this bundle")]
     Bundle(#[from] BundleError),
-    #[error("{file}: {path}: {source}")]
+    #[error("{}: {path}: {source}; nothing was written for this bundle", file.display())]
     Mapping {
         file: PathBuf,
         /// JSON path of the offending field inside the bundle.
@@ -72,41 +73,38 @@ enum BundleFailure {
         #[source]
         source: Box<ConvertError>,
     },
-    #[error("{file}: cannot write the output: {source}")]
+    #[error("{}: cannot write the output: {source}; nothing was written for this bundle", file.display())]
     Io {
         file: PathBuf,
         #[source]
         source: io::Error,
     },
-    #[error("{file}: {problem}")]
+    /// The options cannot apply to this bundle (`--stdout` with several statements).
+    #[error("{}: {problem}; nothing was written for this bundle", file.display())]
     Output { file: PathBuf, problem: String },
-    #[error("{0}")]
+    /// An output file of that name exists (and replacing was not asked for).
+    #[error("{} exists already; nothing was written for this bundle", .0.display())]
     Exists(PathBuf),
+    #[error(
+        "{}: transactions: no booked transaction; nothing was written (an ERP rejects a statement without entries)",
+        .0.display()
+    )]
+    NoBookedTransaction(PathBuf),
+    #[error(
+        "{}: account.attributes.currentBalance: missing, so the opening balance is unknown; nothing was written",
+        .0.display()
+    )]
+    NoOpeningBalance(PathBuf),
 }
 
-impl From<BundleFailure> for CliError {
-    fn from(failure: BundleFailure) -> Self {
-        let kind = match &failure {
-            BundleFailure::Bundle(BundleError::Io { .. }) | BundleFailure::Io { .. } => {
-                ExitKind::Io
-            }
-            BundleFailure::Exists(_) => ExitKind::Io,
-            BundleFailure::Output { .. } => ExitKind::Usage,
-            _ => ExitKind::Data,
-        };
-        match failure {
-            BundleFailure::Exists(path) => CliError::new(
-                kind,
-                format!(
-                    "{} exists already; nothing was written for this bundle",
-                    path.display()
-                ),
-            )
-            .hinted("pass --force to replace it, or -o to write elsewhere"),
-            other => CliError::new(
-                kind,
-                format!("{other}; nothing was written for this bundle"),
-            ),
+impl ConvertFailure {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ConvertFailure::Bundle(BundleError::Io { .. })
+            | ConvertFailure::Io { .. }
+            | ConvertFailure::Exists(_) => ErrorKind::Io,
+            ConvertFailure::Output { .. } => ErrorKind::Usage,
+            _ => ErrorKind::Data,
         }
     }
 }
@@ -120,34 +118,29 @@ struct Group {
     digest: u64,
 }
 
-fn convert_bundle(path: &Path, options: &ConvertOptions) -> Result<Converted, CliError> {
-    let (head, transactions) = bundle::open(path).map_err(BundleFailure::from)?;
+fn convert_bundle(path: &Path, options: &ConvertOptions) -> Result<Converted, ConvertFailure> {
+    let (head, transactions) = bundle::open(path)?;
     let ctx = AccountContext::new(
         &head.account,
         head.institution.as_ref(),
         options.time_zone.as_deref(),
     )
-    .map_err(|source| BundleFailure::Mapping {
+    .map_err(|source| ConvertFailure::Mapping {
         file: path.to_owned(),
         path: account_path(&source),
         source: Box::new(source),
     })?;
-    let mut spool = Spool::create(&spool_dir(options)).map_err(|source| BundleFailure::Io {
+    let mut spool = Spool::create(&spool_dir(options)).map_err(|source| ConvertFailure::Io {
         file: path.to_owned(),
         source,
     })?;
     let collected = read_and_spool(path, options.grouping, &ctx, transactions, &mut spool)?;
     if collected.count == 0 {
-        return Err(CliError::new(
-            ExitKind::Data,
-            format!(
-                "{}: transactions: no booked transaction; nothing was written (an ERP rejects a statement without entries)",
-                path.display()
-            ),
-        ));
+        return Err(ConvertFailure::NoBookedTransaction(path.to_owned()));
     }
     let opening = opening_balance(
         path,
+        &ctx,
         options,
         head.account.attributes.current_balance,
         &collected.groups,
@@ -166,7 +159,7 @@ const BATCH: usize = 512;
 
 /// Why a stage of pass one stopped early.
 enum ReadStop {
-    Failure(BundleFailure),
+    Failure(ConvertFailure),
     /// A later stage failed and hung up; its error is the one to report.
     NextGone,
 }
@@ -177,8 +170,8 @@ impl From<BundleError> for ReadStop {
     }
 }
 
-impl From<BundleFailure> for ReadStop {
-    fn from(failure: BundleFailure) -> Self {
+impl From<ConvertFailure> for ReadStop {
+    fn from(failure: ConvertFailure) -> Self {
         ReadStop::Failure(failure)
     }
 }
@@ -198,8 +191,8 @@ fn read_and_spool(
     ctx: &AccountContext,
     transactions: bundle::Transactions,
     spool: &mut Spool,
-) -> Result<Collected, BundleFailure> {
-    let spawn_failure = |source| BundleFailure::Io {
+) -> Result<Collected, ConvertFailure> {
+    let spawn_failure = |source| ConvertFailure::Io {
         file: path.to_owned(),
         source,
     };
@@ -278,7 +271,7 @@ fn read_one(
     path: &Path,
     item: &BundleTransaction,
     ctx: &AccountContext,
-) -> Result<Read, BundleFailure> {
+) -> Result<Read, ConvertFailure> {
     if converter::pending_resource(&item.transaction) {
         return Ok(Read::Pending);
     }
@@ -300,7 +293,7 @@ impl Collected {
         grouping: Grouping,
         spool: &mut Spool,
         item: Read,
-    ) -> Result<(), BundleFailure> {
+    ) -> Result<(), ConvertFailure> {
         let mapped = match item {
             Read::Pending => {
                 self.skipped_pending += 1;
@@ -309,15 +302,22 @@ impl Collected {
             Read::Mapped(mapped) => mapped,
         };
         let key = match grouping {
-            Grouping::PerFile => None,
+            Grouping::Batch => None,
             Grouping::Daily => Some(mapped.booking_date),
         };
-        let record = spool.push(&mapped).map_err(|source| BundleFailure::Io {
+        let record = spool.push(&mapped).map_err(|source| ConvertFailure::Io {
             file: path.to_owned(),
             source,
         })?;
         let group = self.groups.entry(key).or_default();
-        group.totals.add(&mapped);
+        group
+            .totals
+            .add(&mapped)
+            .map_err(|source| ConvertFailure::Mapping {
+                file: path.to_owned(),
+                path: "transactions".into(),
+                source: Box::new(source),
+            })?;
         group.digest = group.digest.wrapping_add(id_hash(&mapped.ponto_id));
         group.records.push(record);
         self.count += 1;
@@ -329,8 +329,8 @@ fn map_one(
     path: &Path,
     item: &BundleTransaction,
     ctx: &AccountContext,
-) -> Result<MappedTransaction, BundleFailure> {
-    converter::map_transaction(&item.transaction, ctx).map_err(|source| BundleFailure::Mapping {
+) -> Result<MappedTransaction, ConvertFailure> {
+    converter::map_transaction(&item.transaction, ctx).map_err(|source| ConvertFailure::Mapping {
         file: path.to_owned(),
         path: match field_of(&source) {
             Some(field) => format!("transactions[{}].{field}", item.index),
@@ -346,9 +346,14 @@ fn field_of(error: &ConvertError) -> Option<&str> {
         ConvertError::MissingField { field, .. }
         | ConvertError::InvalidField { field, .. }
         | ConvertError::TooManyDecimals { field, .. }
-        | ConvertError::UnknownCurrency { field, .. } => Some(field),
+        | ConvertError::UnknownCurrency { field, .. }
+        | ConvertError::FieldTooLong { field, .. }
+        | ConvertError::AmountOutOfRange { field, .. }
+        | ConvertError::DateOutOfRange { field, .. } => Some(field),
         ConvertError::CurrencyMismatch { .. } => Some("attributes.currency"),
-        ConvertError::UnknownTimeZone { .. } | ConvertError::InvalidStatementId { .. } => None,
+        ConvertError::UnknownTimeZone { .. }
+        | ConvertError::InvalidStatementId { .. }
+        | ConvertError::AmountOverflow { .. } => None,
     }
 }
 
@@ -370,25 +375,23 @@ fn account_path(error: &ConvertError) -> String {
 /// in the bundle (the bundle is taken to hold the newest transactions).
 fn opening_balance(
     path: &Path,
+    ctx: &AccountContext,
     options: &ConvertOptions,
     current: Option<Decimal>,
     groups: &BTreeMap<Option<NaiveDate>, Group>,
-) -> Result<Decimal, CliError> {
+) -> Result<Decimal, ConvertFailure> {
     if let Some(given) = options.opening_balance {
         return Ok(given);
     }
     let Some(current) = current else {
-        return Err(CliError::new(
-            ExitKind::Data,
-            format!(
-                "{}: account.attributes.currentBalance: missing, so the opening balance is unknown; nothing was written",
-                path.display()
-            ),
-        )
-        .hinted("pass --opening-balance AMOUNT"));
+        return Err(ConvertFailure::NoOpeningBalance(path.to_owned()));
     };
-    let net: Decimal = groups.values().map(|g| g.totals.net()).sum();
-    Ok(current - net)
+    let nets = groups.values().map(|g| g.totals.net());
+    converter::opening_from_current(ctx, current, nets).map_err(|source| ConvertFailure::Mapping {
+        file: path.to_owned(),
+        path: "account.attributes.currentBalance".into(),
+        source: Box::new(source),
+    })
 }
 
 fn write_statements(
@@ -398,27 +401,31 @@ fn write_statements(
     spool: &mut Spool,
     groups: BTreeMap<Option<NaiveDate>, Group>,
     mut opening: Decimal,
-) -> Result<Vec<PathBuf>, CliError> {
+) -> Result<Vec<PathBuf>, ConvertFailure> {
     if options.stdout && groups.len() > 1 {
-        return Err(BundleFailure::Output {
+        return Err(ConvertFailure::Output {
             file: path.to_owned(),
             problem: format!(
                 "--stdout takes one statement, but this bundle makes {}",
                 groups.len()
             ),
-        }
-        .into());
+        });
     }
     let created = options.now.with_timezone(&ctx.time_zone).fixed_offset();
     let mut pending = Vec::new();
     for (_, mut group) in groups {
-        let id = content_id(ctx, &group).map_err(|source| BundleFailure::Mapping {
+        let id = content_id(ctx, &group).map_err(|source| ConvertFailure::Mapping {
             file: path.to_owned(),
             path: "account".into(),
             source: Box::new(source),
         })?;
         let header =
-            converter::statement_header(ctx, id.clone(), None, created, opening, &group.totals);
+            converter::statement_header(ctx, id.clone(), None, created, opening, &group.totals)
+                .map_err(|source| ConvertFailure::Mapping {
+                    file: path.to_owned(),
+                    path: "transactions".into(),
+                    source: Box::new(source),
+                })?;
         let document_header = converter::group_header(&id, created);
         opening = header_closing(&header).unwrap_or(opening);
         group.records.sort_unstable();
@@ -427,7 +434,7 @@ fn write_statements(
             let mut out = io::BufWriter::new(stdout.lock());
             write_one(&mut out, &document_header, &header, spool, &group.records)
                 .and_then(|_| out.flush())
-                .map_err(|source| BundleFailure::Io {
+                .map_err(|source| ConvertFailure::Io {
                     file: PathBuf::from("<stdout>"),
                     source,
                 })?;
@@ -435,14 +442,14 @@ fn write_statements(
         }
         let name = file_name(ctx, &group.totals, &id);
         if !options.force && options.out_dir.join(&name).exists() {
-            return Err(BundleFailure::Exists(options.out_dir.join(&name)).into());
+            return Err(ConvertFailure::Exists(options.out_dir.join(&name)));
         }
         let mut file =
-            PendingFile::create(&options.out_dir, &name).map_err(|source| BundleFailure::Io {
+            PendingFile::create(&options.out_dir, &name).map_err(|source| ConvertFailure::Io {
                 file: options.out_dir.join(&name),
                 source,
             })?;
-        let io_failure = |source| BundleFailure::Io {
+        let io_failure = |source| ConvertFailure::Io {
             file: options.out_dir.join(&name),
             source,
         };
@@ -458,14 +465,13 @@ fn write_statements(
         match file.commit(options.force) {
             Ok(path) => written.push(path),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                return Err(BundleFailure::Exists(target).into());
+                return Err(ConvertFailure::Exists(target));
             }
             Err(source) => {
-                return Err(BundleFailure::Io {
+                return Err(ConvertFailure::Io {
                     file: target,
                     source,
-                }
-                .into());
+                });
             }
         }
     }

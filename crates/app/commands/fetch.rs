@@ -1,0 +1,59 @@
+//! `ponto2camt fetch`: one pull of every configured account into its drop folder.
+
+use super::{Outcome, load_config};
+use crate::cli::FetchArgs;
+use crate::error::CliError;
+use crate::output;
+use pipeline::matching::normalize_iban;
+use pipeline::{FetchOptions, FetchReport, Pipeline};
+use std::path::Path;
+
+pub fn run(config_path: Option<&Path>, args: &FetchArgs) -> Outcome {
+    let config = load_config(config_path).map_err(|e| vec![e])?;
+    let options = FetchOptions {
+        only: args.accounts.iter().map(|a| normalize_iban(a)).collect(),
+        dry_run: args.dry_run,
+        sync_now: args.sync_now.then_some(args.customer_ip),
+        include_today: args.include_today || config.include_today,
+    };
+    let pipeline = Pipeline::open(config).map_err(|e| vec![CliError::from(e)])?;
+    let mut recovered = Vec::new();
+    if !options.dry_run {
+        recovered = pipeline.recover().map_err(|e| vec![CliError::from(e)])?;
+        pipeline
+            .note_pickups()
+            .map_err(|e| vec![CliError::from(e)])?;
+    }
+    let report = pipeline.fetch(&options);
+    print_report(&recovered, &report, options.dry_run);
+    if report.failures.is_empty() {
+        Ok(())
+    } else {
+        Err(report.failures.into_iter().map(CliError::from).collect())
+    }
+}
+
+fn print_report(recovered: &[std::path::PathBuf], report: &FetchReport, dry_run: bool) {
+    for file in recovered {
+        output::line(format_args!("{} (recovered)", file.display()));
+    }
+    let suffix = if dry_run {
+        " (dry run: not written)"
+    } else {
+        ""
+    };
+    for account in &report.accounts {
+        for file in &account.files {
+            output::line(format_args!("{}{suffix}", file.display()));
+        }
+    }
+    tracing::info!(
+        accounts = report.accounts.len(),
+        failed = report.failures.len(),
+        statements = report.statements(),
+        transactions = report.transactions(),
+        held_for_today = report.held_for_today(),
+        dry_run,
+        "run finished"
+    );
+}

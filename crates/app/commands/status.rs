@@ -1,0 +1,136 @@
+//! `ponto2camt status`: per account what the last run did, what was exported, how the
+//! balance chain compares with Ponto, and which files still wait in the drop folder.
+//! Reads the ledger without the lock, so it works beside a running `fetch` or `watch`.
+
+use super::load_config;
+use crate::cli::StatusArgs;
+use crate::error::CliError;
+use crate::output;
+use chrono::{DateTime, Utc};
+use pipeline::status::{StatusReport, read_status};
+use serde_json::{Value, json};
+use std::path::Path;
+
+pub fn run(config_path: Option<&Path>, args: &StatusArgs) -> Result<(), CliError> {
+    let config = load_config(config_path)?;
+    let report = read_status(&config.state_dir)?;
+    if args.json {
+        let value = render_json(&report);
+        output::line(serde_json::to_string_pretty(&value).unwrap_or_default());
+    } else {
+        output::print(&render_text(&report, pipeline::clock::now()));
+    }
+    Ok(())
+}
+
+fn render_text(report: &StatusReport, now: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    for s in &report.accounts {
+        let a = &s.account;
+        out.push_str(&format!("{} {}\n", a.iban, a.currency));
+        match &s.last_run {
+            Some(run) => out.push_str(&format!(
+                "  last run        {} ({}){}\n",
+                run.finished_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                run.outcome,
+                run.message
+                    .as_deref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default()
+            )),
+            None => out.push_str("  last run        never\n"),
+        }
+        out.push_str(&format!(
+            "  exported        {} statement(s), {} transaction(s){}\n",
+            s.statements_exported,
+            s.transactions_exported,
+            if s.unpublished > 0 {
+                format!(", {} not yet delivered", s.unpublished)
+            } else {
+                String::new()
+            }
+        ));
+        if let Some(id) = &a.last_statement_id {
+            out.push_str(&format!(
+                "  last statement  {id}, closing {} {}\n",
+                a.last_closing
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "?".into()),
+                a.currency
+            ));
+        }
+        match &s.balance {
+            Some(b) if b.difference().is_zero() => out.push_str(&format!(
+                "  balance check   agrees with Ponto ({} {}, {})\n",
+                b.ponto_balance,
+                a.currency,
+                b.checked_at.format("%Y-%m-%d %H:%M")
+            )),
+            Some(b) => out.push_str(&format!(
+                "  balance check   DIFFERS: Ponto {} vs ours {} (difference {}) at {}\n",
+                b.ponto_balance,
+                b.chain_balance,
+                b.difference(),
+                b.checked_at.format("%Y-%m-%d %H:%M")
+            )),
+            None => out.push_str("  balance check   not done yet\n"),
+        }
+        if s.changed_transactions > 0 {
+            out.push_str(&format!(
+                "  changed         {} exported transaction(s) changed in Ponto afterwards (see the log)\n",
+                s.changed_transactions
+            ));
+        }
+        let mut mine = report.waiting_for(&a.key).peekable();
+        if mine.peek().is_none() {
+            out.push_str("  drop folder     nothing waiting\n");
+        }
+        for file in mine {
+            let since = file.published_at;
+            let hours = (now - since).num_hours();
+            out.push_str(&format!(
+                "  waiting         {} (since {}, {hours} h)\n",
+                file.path,
+                since.format("%Y-%m-%d %H:%M")
+            ));
+        }
+    }
+    if report.accounts.is_empty() {
+        out.push_str("no accounts in the ledger yet\n");
+    }
+    out
+}
+
+fn render_json(report: &StatusReport) -> Value {
+    Value::Array(
+        report
+            .accounts
+            .iter()
+            .map(|s| {
+                let a = &s.account;
+                json!({
+                    "account": a.iban,
+                    "currency": a.currency,
+                    "last_run": s.last_run.as_ref().map(|r| json!({
+                        "finished_at": r.finished_at.to_rfc3339(),
+                        "outcome": r.outcome.as_str(),
+                        "message": r.message,
+                        "statements": r.statements,
+                        "transactions": r.transactions,
+                    })),
+                    "statements_exported": s.statements_exported,
+                    "transactions_exported": s.transactions_exported,
+                    "unpublished": s.unpublished,
+                    "last_statement_id": a.last_statement_id,
+                    "last_closing": a.last_closing.map(|c| c.to_string()),
+                    "balance_difference": s.balance.as_ref().map(|b| b.difference().to_string()),
+                    "ponto_balance": s.balance.as_ref().map(|b| b.ponto_balance.to_string()),
+                    "changed_transactions": s.changed_transactions,
+                    "waiting_files": report.waiting_for(&a.key)
+                        .map(|w| json!({"file": w.path, "since": w.published_at.to_rfc3339()}))
+                        .collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    )
+}

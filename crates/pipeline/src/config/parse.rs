@@ -1,0 +1,498 @@
+//! Reading the TOML file into the checked [`Config`]: the file as written (`Raw*`, no
+//! Debug: they hold the secret in clear), then a [`Checker`] that resolves paths,
+//! normalises IBANs and reports every mistake with its key path.
+
+use super::*;
+use crate::matching::normalize_iban;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+// ---- the file as written -------------------------------------------------------------
+// No Debug on these: they hold the client secret in clear.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    state_dir: Option<PathBuf>,
+    drop_dir: Option<PathBuf>,
+    grouping: Option<String>,
+    include_today: Option<bool>,
+    concurrency: Option<i64>,
+    ponto: Option<RawPonto>,
+    accounts: Option<Vec<RawAccount>>,
+    organizations: Option<Vec<RawOrganization>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPonto {
+    api_url: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    client_secret_file: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOrganization {
+    name: String,
+    ponto: Option<RawPonto>,
+    #[serde(default)]
+    accounts: Vec<RawAccount>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAccount {
+    iban: String,
+    currency: Option<String>,
+    start_date: RawDate,
+    time_zone: Option<String>,
+    drop_dir: Option<PathBuf>,
+}
+
+/// A date written either as a TOML date (`2026-01-01`) or as a string (`"2026-01-01"`).
+#[derive(Deserialize)]
+#[serde(untagged, expecting = "expected a date like \"2026-01-01\"")]
+enum RawDate {
+    Text(String),
+    Toml(toml::value::Datetime),
+}
+
+// ---- checking ------------------------------------------------------------------------
+
+pub(super) struct Checker<'a> {
+    pub(super) file: &'a Path,
+    pub(super) base_dir: &'a Path,
+    pub(super) env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Checker<'_> {
+    pub(super) fn run(&self, text: &str) -> Result<Config, ConfigError> {
+        let raw = self.deserialize(text)?;
+        self.check(raw)
+    }
+
+    fn deserialize(&self, text: &str) -> Result<RawConfig, ConfigError> {
+        let deserializer =
+            toml::Deserializer::parse(text).map_err(|e| self.toml_error(text, "", &e))?;
+        serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let key = e.path().to_string();
+            self.toml_error(text, &key, e.inner())
+        })
+    }
+
+    /// toml's own Display quotes the offending line, which may hold a secret; so the
+    /// message is rebuilt from the position and the bare message, and a message about a
+    /// value on a line that mentions a secret is not shown.
+    fn toml_error(&self, text: &str, key: &str, error: &toml::de::Error) -> ConfigError {
+        let offset = error
+            .span()
+            .map(|span| span.start)
+            .unwrap_or(0)
+            .min(text.len());
+        let before = text.get(..offset).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let column = text.get(line_start..offset).unwrap_or("").chars().count() + 1;
+        let line_text = text[line_start..].lines().next().unwrap_or("");
+        let message = error.message().trim_end();
+        let names_only =
+            message.starts_with("unknown field") || message.starts_with("missing field");
+        let message = if !names_only
+            && (key.contains("secret") || line_text.to_ascii_lowercase().contains("secret"))
+        {
+            format!(
+                "{} (value not shown: it may be a secret)",
+                without_quoted(message)
+            )
+        } else {
+            message.to_owned()
+        };
+        ConfigError::Toml {
+            file: self.file.to_path_buf(),
+            key: key.to_owned(),
+            line,
+            column,
+            message,
+        }
+    }
+
+    fn invalid(&self, key: impl Into<String>, problem: Problem) -> ConfigError {
+        ConfigError::invalid(self.file, key, problem)
+    }
+
+    fn check(&self, raw: RawConfig) -> Result<Config, ConfigError> {
+        let state_dir = self.path(raw.state_dir.as_deref(), "state_dir")?;
+        let state_dir = state_dir.ok_or_else(|| self.invalid("state_dir", Problem::Missing))?;
+        let drop_dir = self.path(raw.drop_dir.as_deref(), "drop_dir")?;
+        let grouping = match raw.grouping.as_deref() {
+            None => Grouping::default(),
+            Some(text) => Grouping::parse(text)
+                .ok_or_else(|| self.invalid("grouping", Problem::BadGrouping(text.to_owned())))?,
+        };
+        let concurrency = self.concurrency(raw.concurrency)?;
+        let organizations = self.organizations(
+            raw.ponto,
+            raw.accounts,
+            raw.organizations,
+            drop_dir.as_deref(),
+        )?;
+        self.reject_duplicates(&organizations)?;
+        Ok(Config {
+            source: self.file.to_path_buf(),
+            state_dir,
+            drop_dir,
+            grouping,
+            include_today: raw.include_today.unwrap_or(false),
+            concurrency,
+            organizations,
+        })
+    }
+
+    fn path(&self, value: Option<&Path>, key: &str) -> Result<Option<PathBuf>, ConfigError> {
+        match value {
+            None => Ok(None),
+            Some(p) if p.as_os_str().is_empty() => Err(self.invalid(key, Problem::Empty)),
+            Some(p) => Ok(Some(self.base_dir.join(p))),
+        }
+    }
+
+    fn concurrency(&self, value: Option<i64>) -> Result<usize, ConfigError> {
+        let Some(value) = value else {
+            return Ok(DEFAULT_CONCURRENCY);
+        };
+        usize::try_from(value)
+            .ok()
+            .filter(|n| CONCURRENCY_RANGE.contains(n))
+            .ok_or_else(|| {
+                self.invalid(
+                    "concurrency",
+                    Problem::OutOfRange {
+                        value,
+                        min: *CONCURRENCY_RANGE.start(),
+                        max: *CONCURRENCY_RANGE.end(),
+                    },
+                )
+            })
+    }
+
+    fn organizations(
+        &self,
+        ponto: Option<RawPonto>,
+        accounts: Option<Vec<RawAccount>>,
+        organizations: Option<Vec<RawOrganization>>,
+        drop_dir: Option<&Path>,
+    ) -> Result<Vec<OrganizationConfig>, ConfigError> {
+        let Some(organizations) = organizations else {
+            return Ok(vec![self.single_organization(ponto, accounts, drop_dir)?]);
+        };
+        if ponto.is_some() {
+            return Err(self.invalid(
+                "ponto",
+                Problem::Conflict("[ponto] is for a single organization; with [[organizations]] give each its own [organizations.ponto]"),
+            ));
+        }
+        if accounts.is_some() {
+            return Err(self.invalid(
+                "accounts",
+                Problem::Conflict(
+                    "with [[organizations]], list accounts under [[organizations.accounts]]",
+                ),
+            ));
+        }
+        if organizations.is_empty() {
+            return Err(self.invalid("organizations", Problem::NoAccounts));
+        }
+        organizations
+            .into_iter()
+            .enumerate()
+            .map(|(i, org)| self.organization(i, org, drop_dir))
+            .collect()
+    }
+
+    fn single_organization(
+        &self,
+        ponto: Option<RawPonto>,
+        accounts: Option<Vec<RawAccount>>,
+        drop_dir: Option<&Path>,
+    ) -> Result<OrganizationConfig, ConfigError> {
+        let accounts = accounts.unwrap_or_default();
+        if accounts.is_empty() {
+            return Err(self.invalid("accounts", Problem::NoAccounts));
+        }
+        let (api_url, client_id, client_secret) =
+            self.credentials("ponto", ponto.unwrap_or_default(), true)?;
+        let accounts = self.accounts("accounts", accounts, drop_dir)?;
+        Ok(OrganizationConfig {
+            name: DEFAULT_ORGANIZATION.to_owned(),
+            api_url,
+            client_id,
+            client_secret,
+            accounts,
+        })
+    }
+
+    fn organization(
+        &self,
+        index: usize,
+        raw: RawOrganization,
+        drop_dir: Option<&Path>,
+    ) -> Result<OrganizationConfig, ConfigError> {
+        let key = format!("organizations[{index}]");
+        let name = raw.name.trim().to_owned();
+        if name.is_empty() {
+            return Err(self.invalid(format!("{key}.name"), Problem::Empty));
+        }
+        if name.contains('/') {
+            return Err(self.invalid(
+                format!("{key}.name"),
+                Problem::InvalidOrganizationName(name),
+            ));
+        }
+        let ponto = raw
+            .ponto
+            .ok_or_else(|| self.invalid(format!("{key}.ponto"), Problem::Missing))?;
+        let (api_url, client_id, client_secret) =
+            self.credentials(&format!("{key}.ponto"), ponto, false)?;
+        if raw.accounts.is_empty() {
+            return Err(self.invalid(format!("{key}.accounts"), Problem::NoAccounts));
+        }
+        let accounts = self.accounts(&format!("{key}.accounts"), raw.accounts, drop_dir)?;
+        Ok(OrganizationConfig {
+            name,
+            api_url,
+            client_id,
+            client_secret,
+            accounts,
+        })
+    }
+
+    /// The environment wins over the file, but only for the single organization: with
+    /// several there is no telling which one a variable is meant for.
+    fn credentials(
+        &self,
+        key: &str,
+        ponto: RawPonto,
+        use_env: bool,
+    ) -> Result<(String, String, Secret), ConfigError> {
+        let env = |name: &str| {
+            if use_env {
+                (self.env)(name).filter(|v| !v.trim().is_empty())
+            } else {
+                None
+            }
+        };
+        let api_url = env(ENV_API_URL)
+            .or(ponto.api_url)
+            .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
+        let api_url = api_url.trim().trim_end_matches('/').to_owned();
+        if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
+            return Err(self.invalid(format!("{key}.api_url"), Problem::BadUrl(api_url)));
+        }
+        let client_id = env(ENV_CLIENT_ID)
+            .or(ponto.client_id.filter(|v| !v.trim().is_empty()))
+            .ok_or_else(|| {
+                self.invalid(
+                    format!("{key}.client_id"),
+                    self.missing(use_env, ENV_CLIENT_ID),
+                )
+            })?;
+        if ponto.client_secret.is_some() && ponto.client_secret_file.is_some() {
+            return Err(self.invalid(format!("{key}.client_secret_file"), Problem::SecretTwice));
+        }
+        let secret = match env(ENV_CLIENT_SECRET) {
+            Some(secret) => secret,
+            None => {
+                self.secret_from_file(key, ponto.client_secret, ponto.client_secret_file, use_env)?
+            }
+        };
+        Ok((api_url, client_id.trim().to_owned(), Secret::new(secret)))
+    }
+
+    fn missing(&self, use_env: bool, env: &'static str) -> Problem {
+        if use_env {
+            Problem::MissingCredential { env }
+        } else {
+            Problem::Missing
+        }
+    }
+
+    fn secret_from_file(
+        &self,
+        key: &str,
+        inline: Option<String>,
+        file: Option<PathBuf>,
+        use_env: bool,
+    ) -> Result<String, ConfigError> {
+        if let Some(secret) = inline.filter(|s| !s.trim().is_empty()) {
+            return Ok(secret.trim().to_owned());
+        }
+        let file_key = format!("{key}.client_secret_file");
+        let Some(path) = self.path(file.as_deref(), &file_key)? else {
+            let problem = self.missing(use_env, ENV_CLIENT_SECRET);
+            return Err(self.invalid(format!("{key}.client_secret"), problem));
+        };
+        // The io error names no content, only why the file could not be read.
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            self.invalid(
+                &file_key,
+                Problem::SecretFile {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                },
+            )
+        })?;
+        let secret = text.trim();
+        if secret.is_empty() {
+            return Err(self.invalid(file_key, Problem::EmptySecretFile(path)));
+        }
+        Ok(secret.to_owned())
+    }
+
+    fn accounts(
+        &self,
+        key: &str,
+        accounts: Vec<RawAccount>,
+        drop_dir: Option<&Path>,
+    ) -> Result<Vec<AccountConfig>, ConfigError> {
+        accounts
+            .into_iter()
+            .enumerate()
+            .map(|(i, raw)| self.account(format!("{key}[{i}]"), raw, drop_dir))
+            .collect()
+    }
+
+    fn account(
+        &self,
+        key: String,
+        raw: RawAccount,
+        global_drop_dir: Option<&Path>,
+    ) -> Result<AccountConfig, ConfigError> {
+        let iban = self.iban(&format!("{key}.iban"), &raw.iban)?;
+        let currency = match raw.currency {
+            None => None,
+            Some(text) => Some(self.currency(&format!("{key}.currency"), &text)?),
+        };
+        let start_date = self.date(&format!("{key}.start_date"), &raw.start_date)?;
+        let time_zone = match raw.time_zone.map(|tz| tz.trim().to_owned()) {
+            Some(tz) if tz.is_empty() => {
+                return Err(self.invalid(format!("{key}.time_zone"), Problem::Empty));
+            }
+            other => other,
+        };
+        let drop_dir_key = format!("{key}.drop_dir");
+        let drop_dir = match self.path(raw.drop_dir.as_deref(), &drop_dir_key)? {
+            Some(dir) => dir,
+            None => global_drop_dir
+                .map(Path::to_path_buf)
+                .ok_or_else(|| self.invalid(drop_dir_key, Problem::NoDropDir))?,
+        };
+        Ok(AccountConfig {
+            config_key: key,
+            iban,
+            currency,
+            start_date,
+            time_zone,
+            drop_dir,
+        })
+    }
+
+    /// Something that looks like an IBAN (two letters, two digits) must be a valid one;
+    /// anything else is kept as Ponto's account reference (cards, non-IBAN accounts).
+    fn iban(&self, key: &str, text: &str) -> Result<String, ConfigError> {
+        let iban = normalize_iban(text);
+        if iban.is_empty() {
+            return Err(self.invalid(key, Problem::Empty));
+        }
+        let bytes = iban.as_bytes();
+        let looks_like_iban = bytes.len() >= 4
+            && bytes[..2].iter().all(u8::is_ascii_uppercase)
+            && bytes[2..4].iter().all(u8::is_ascii_digit);
+        if looks_like_iban && let Err(e) = iban.parse::<iban::Iban>() {
+            return Err(self.invalid(
+                key,
+                Problem::InvalidIban {
+                    value: iban,
+                    reason: e.to_string(),
+                },
+            ));
+        }
+        Ok(iban)
+    }
+
+    fn currency(&self, key: &str, text: &str) -> Result<String, ConfigError> {
+        let code = text.trim().to_ascii_uppercase();
+        if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+            Ok(code)
+        } else {
+            Err(self.invalid(key, Problem::InvalidCurrency(text.to_owned())))
+        }
+    }
+
+    fn date(&self, key: &str, raw: &RawDate) -> Result<NaiveDate, ConfigError> {
+        let text = match raw {
+            RawDate::Text(text) => text.trim().to_owned(),
+            RawDate::Toml(datetime) => datetime.to_string(),
+        };
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .ok()
+            .filter(|_| text.len() == 10)
+            .ok_or_else(|| self.invalid(key, Problem::InvalidDate(text)))
+    }
+
+    /// The same bank account twice would be exported twice; an account without a
+    /// currency stands for all of the IBAN's currencies, so it clashes with any other.
+    fn reject_duplicates(&self, organizations: &[OrganizationConfig]) -> Result<(), ConfigError> {
+        let mut seen: Vec<&AccountConfig> = Vec::new();
+        let mut names = HashSet::new();
+        for (i, org) in organizations.iter().enumerate() {
+            if !names.insert(org.name.as_str()) {
+                return Err(self.invalid(
+                    format!("organizations[{i}].name"),
+                    Problem::DuplicateOrganization(org.name.clone()),
+                ));
+            }
+            for account in &org.accounts {
+                let clash = seen.iter().find(|other| {
+                    other.iban == account.iban
+                        && (other.currency.is_none()
+                            || account.currency.is_none()
+                            || other.currency == account.currency)
+                });
+                if let Some(first) = clash {
+                    return Err(self.invalid(
+                        account.config_key.clone(),
+                        Problem::DuplicateAccount {
+                            iban: account.iban.clone(),
+                            currency: account.currency.clone(),
+                            first: first.config_key.clone(),
+                        },
+                    ));
+                }
+                seen.push(account);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The message with every `quoted` or "quoted" part replaced by `…`.
+fn without_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut open: Option<char> = None;
+    for c in message.chars() {
+        match open {
+            Some(q) if c == q => open = None,
+            Some(_) => {}
+            None if c == '`' || c == '"' => {
+                open = Some(c);
+                out.push('…');
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,123 @@
+//! What can be wrong with a configuration: [`ConfigError`] names the file and the key,
+//! [`Problem`] says what is wrong with the value and what to do.
+
+use std::path::{Path, PathBuf};
+
+/// What is wrong with a configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// TOML syntax, unknown keys, missing keys and wrong types, with the position.
+    #[error("{}: line {line}, column {column}: {}{message}", file.display(), key_prefix(key))]
+    Toml {
+        file: PathBuf,
+        key: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// A reload named another state folder: a running process keeps the folder it locked.
+    #[error("{}: state_dir: changed from {} to {}; restart the program to use another state folder", file.display(), from.display(), to.display())]
+    StateDirChanged {
+        file: PathBuf,
+        from: PathBuf,
+        to: PathBuf,
+    },
+    /// A value that TOML accepted but that is not possible.
+    #[error("{}: {}{problem}", file.display(), key_prefix(key))]
+    Invalid {
+        file: PathBuf,
+        key: String,
+        problem: Problem,
+    },
+}
+
+fn key_prefix(key: &str) -> String {
+    if key.is_empty() || key == "." {
+        String::new()
+    } else {
+        format!("{key}: ")
+    }
+}
+
+impl ConfigError {
+    pub(crate) fn invalid(file: &Path, key: impl Into<String>, problem: Problem) -> Self {
+        ConfigError::Invalid {
+            file: file.to_path_buf(),
+            key: key.into(),
+            problem,
+        }
+    }
+
+    /// The key path the error is about (empty when it concerns the whole file).
+    pub fn key(&self) -> &str {
+        match self {
+            ConfigError::Read { .. } => "",
+            ConfigError::StateDirChanged { .. } => "state_dir",
+            ConfigError::Toml { key, .. } | ConfigError::Invalid { key, .. } => key,
+        }
+    }
+}
+
+/// The impossible values, each with what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum Problem {
+    #[error("is required")]
+    Missing,
+    #[error("must not be empty")]
+    Empty,
+    #[error("{value:?} is not a valid IBAN ({reason})")]
+    InvalidIban { value: String, reason: String },
+    #[error("{0:?} is not a currency code (three letters, like \"EUR\")")]
+    InvalidCurrency(String),
+    #[error("unknown time zone {0:?}")]
+    UnknownTimeZone(String),
+    #[error("{0:?} is not a date in the form YYYY-MM-DD")]
+    InvalidDate(String),
+    #[error(
+        "account {iban}{} is configured twice (also at {first})",
+        currency_suffix(currency)
+    )]
+    DuplicateAccount {
+        iban: String,
+        currency: Option<String>,
+        first: String,
+    },
+    #[error("organization {0:?} is configured twice")]
+    DuplicateOrganization(String),
+    #[error("organization names may not contain '/': {0:?}")]
+    InvalidOrganizationName(String),
+    #[error("must be \"per-run\" or \"daily\", not {0:?}")]
+    BadGrouping(String),
+    #[error("must be between {min} and {max}, not {value}")]
+    OutOfRange { value: i64, min: usize, max: usize },
+    #[error("{0:?} is not an http(s) URL")]
+    BadUrl(String),
+    #[error("is required: set it in the file or in the environment variable {env}")]
+    MissingCredential { env: &'static str },
+    #[error("give either client_secret or client_secret_file, not both")]
+    SecretTwice,
+    #[error("cannot read the secret file {}: {reason}", path.display())]
+    SecretFile { path: PathBuf, reason: String },
+    #[error("the secret file {} is empty", .0.display())]
+    EmptySecretFile(PathBuf),
+    #[error("no drop folder: set drop_dir for this account or the global drop_dir")]
+    NoDropDir,
+    #[error("the drop folder {} does not exist or is not a folder", .0.display())]
+    DropDirMissing(PathBuf),
+    #[error("{0}")]
+    Conflict(&'static str),
+    #[error("no accounts configured: add [[accounts]] (or [[organizations.accounts]])")]
+    NoAccounts,
+}
+
+fn currency_suffix(currency: &Option<String>) -> String {
+    currency
+        .as_deref()
+        .map(|c| format!(" ({c})"))
+        .unwrap_or_default()
+}

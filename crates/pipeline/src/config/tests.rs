@@ -1,0 +1,431 @@
+use super::*;
+use std::collections::HashMap;
+
+const MINIMAL: &str = r#"
+state_dir = "state"
+drop_dir = "/srv/drop"
+
+[ponto]
+client_id = "id-1"
+client_secret = "s3cr3t-value"
+
+[[accounts]]
+iban = "be68 5390 0754 7034"
+start_date = "2026-01-01"
+"#;
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+fn parse_ok(text: &str) -> Config {
+    parse(text, Path::new("/etc/p2c"), &no_env).expect("valid config")
+}
+
+fn parse_err(text: &str) -> ConfigError {
+    parse(text, Path::new("/etc/p2c"), &no_env).expect_err("invalid config")
+}
+
+fn with_env(text: &str, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    parse(text, Path::new("/etc/p2c"), &move |k| map.get(k).cloned())
+}
+
+#[test]
+fn minimal_single_organization_gets_defaults_and_resolved_paths() {
+    let config = parse_ok(MINIMAL);
+    assert_eq!(config.state_dir, Path::new("/etc/p2c/state"));
+    assert_eq!(config.grouping, Grouping::Batch);
+    assert!(!config.include_today);
+    assert_eq!(config.concurrency, DEFAULT_CONCURRENCY);
+    assert_eq!(config.organizations.len(), 1);
+    let org = &config.organizations[0];
+    assert_eq!(org.name, DEFAULT_ORGANIZATION);
+    assert_eq!(org.api_url, DEFAULT_API_URL);
+    assert_eq!(org.client_id, "id-1");
+    assert_eq!(org.client_secret.expose(), "s3cr3t-value");
+    let account = &org.accounts[0];
+    assert_eq!(account.iban, "BE68539007547034");
+    assert_eq!(account.currency, None);
+    assert_eq!(
+        account.start_date,
+        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+    );
+    assert_eq!(account.drop_dir, Path::new("/srv/drop"));
+    assert_eq!(account.config_key, "accounts[0]");
+}
+
+#[test]
+fn example_file_parses_and_documents_every_key() {
+    let text = include_str!("../../../../ponto2camt.example.toml");
+    let config = parse(text, Path::new("/etc/p2c"), &no_env).expect("the example is valid");
+    assert_eq!(config.grouping, Grouping::Batch);
+    let accounts: Vec<_> = config.accounts().collect();
+    assert_eq!(accounts.len(), 2);
+    assert_eq!(accounts[1].1.drop_dir, Path::new("/srv/erp/journal-bnk2"));
+    assert_eq!(accounts[1].1.time_zone.as_deref(), Some("Europe/Brussels"));
+    for key in [
+        "state_dir",
+        "drop_dir",
+        "grouping",
+        "include_today",
+        "concurrency",
+        "[ponto]",
+        "api_url",
+        "client_id",
+        "client_secret",
+        "client_secret_file",
+        "[[accounts]]",
+        "iban",
+        "currency",
+        "start_date",
+        "time_zone",
+        "[[organizations]]",
+        "name",
+        "[organizations.ponto]",
+        "[[organizations.accounts]]",
+    ] {
+        assert!(text.contains(key), "the example does not mention {key}");
+    }
+}
+
+#[test]
+fn several_organizations_each_with_credentials_and_folders() {
+    let config = parse_ok(
+        r#"
+state_dir = "/var/lib/p2c"
+drop_dir = "drop"
+grouping = "daily"
+include_today = true
+concurrency = 3
+
+[[organizations]]
+name = "acme"
+[organizations.ponto]
+client_id = "a"
+client_secret = "sa"
+api_url = "http://127.0.0.1:9999/"
+[[organizations.accounts]]
+iban = "BE68539007547034"
+currency = "eur"
+start_date = 2026-01-01
+drop_dir = "/srv/acme"
+
+[[organizations]]
+name = "globex"
+[organizations.ponto]
+client_id = "b"
+client_secret = "sb"
+[[organizations.accounts]]
+iban = "NL91ABNA0417164300"
+start_date = "2025-12-31"
+"#,
+    );
+    assert_eq!(config.grouping, Grouping::Daily);
+    assert!(config.include_today);
+    assert_eq!(config.concurrency, 3);
+    let names: Vec<_> = config
+        .organizations
+        .iter()
+        .map(|o| o.name.as_str())
+        .collect();
+    assert_eq!(names, ["acme", "globex"]);
+    let acme = &config.organizations[0];
+    assert_eq!(acme.api_url, "http://127.0.0.1:9999");
+    assert_eq!(acme.accounts[0].currency.as_deref(), Some("EUR"));
+    assert_eq!(acme.accounts[0].drop_dir, Path::new("/srv/acme"));
+    let globex = &config.organizations[1];
+    assert_eq!(globex.client_secret.expose(), "sb");
+    assert_eq!(globex.accounts[0].drop_dir, Path::new("/etc/p2c/drop"));
+    assert_eq!(
+        globex.accounts[0].config_key,
+        "organizations[1].accounts[0]"
+    );
+    assert_eq!(config.accounts_with_iban("nl91 abna 0417 1643 00").len(), 1);
+}
+
+#[test]
+fn environment_overrides_the_single_organization() {
+    let text = MINIMAL.replace("client_id = \"id-1\"\n", "");
+    let config = with_env(
+        &text,
+        &[
+            (ENV_CLIENT_ID, "env-id"),
+            (ENV_CLIENT_SECRET, "env-secret"),
+            (ENV_API_URL, "http://localhost:1234"),
+        ],
+    )
+    .unwrap();
+    let org = &config.organizations[0];
+    assert_eq!(org.client_id, "env-id");
+    assert_eq!(org.client_secret.expose(), "env-secret");
+    assert_eq!(org.api_url, "http://localhost:1234");
+}
+
+#[test]
+fn environment_alone_can_supply_the_credentials() {
+    let text = "state_dir = \"/s\"\ndrop_dir = \"/d\"\n[[accounts]]\niban = \"BE68539007547034\"\nstart_date = \"2026-01-01\"\n";
+    let config = with_env(text, &[(ENV_CLIENT_ID, "i"), (ENV_CLIENT_SECRET, "s")]).unwrap();
+    assert_eq!(config.organizations[0].client_secret.expose(), "s");
+}
+
+#[test]
+fn environment_does_not_apply_to_several_organizations() {
+    let text = r#"
+state_dir = "/s"
+drop_dir = "/d"
+[[organizations]]
+name = "acme"
+[organizations.ponto]
+client_secret = "x"
+[[organizations.accounts]]
+iban = "BE68539007547034"
+start_date = "2026-01-01"
+"#;
+    let err = with_env(text, &[(ENV_CLIENT_ID, "i")]).unwrap_err();
+    assert_eq!(err.key(), "organizations[0].ponto.client_id");
+}
+
+#[test]
+fn missing_credentials_name_the_environment_variables() {
+    let err = parse_err(&MINIMAL.replace("client_id = \"id-1\"\n", ""));
+    assert_eq!(err.key(), "ponto.client_id");
+    assert!(err.to_string().contains(ENV_CLIENT_ID), "{err}");
+    let err = parse_err(&MINIMAL.replace("client_secret = \"s3cr3t-value\"\n", ""));
+    assert_eq!(err.key(), "ponto.client_secret");
+    assert!(err.to_string().contains(ENV_CLIENT_SECRET), "{err}");
+}
+
+#[test]
+fn secret_file_is_read_trimmed_and_relative_to_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("secret.txt"), "  file-secret\n").unwrap();
+    let text = MINIMAL.replace(
+        "client_secret = \"s3cr3t-value\"",
+        "client_secret_file = \"secret.txt\"",
+    );
+    let config_path = dir.path().join("ponto2camt.toml");
+    std::fs::write(&config_path, text).unwrap();
+    let config = load(&config_path, &no_env).unwrap();
+    assert_eq!(
+        config.organizations[0].client_secret.expose(),
+        "file-secret"
+    );
+    assert_eq!(config.state_dir, dir.path().join("state"));
+    assert_eq!(config.source, config_path);
+}
+
+#[test]
+fn unreadable_or_doubled_secret_is_an_error() {
+    let text = MINIMAL.replace(
+        "client_secret = \"s3cr3t-value\"",
+        "client_secret_file = \"/nonexistent/secret\"",
+    );
+    let err = parse_err(&text);
+    assert!(
+        matches!(
+            err,
+            ConfigError::Invalid {
+                problem: Problem::SecretFile { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(err.key(), "ponto.client_secret_file");
+    let text = MINIMAL.replace(
+        "client_secret = \"s3cr3t-value\"",
+        "client_secret = \"a\"\nclient_secret_file = \"b\"",
+    );
+    let err = parse_err(&text);
+    assert!(
+        matches!(
+            err,
+            ConfigError::Invalid {
+                problem: Problem::SecretTwice,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn secrets_never_show_in_debug_or_errors() {
+    let config = parse_ok(MINIMAL);
+    assert!(!format!("{config:?}").contains("s3cr3t-value"));
+    assert!(format!("{config:?}").contains("***"));
+    assert_eq!(config.organizations[0].client_secret.to_string(), "***");
+    // a wrong type on the secret's line: toml would quote the value
+    let err = parse_err(&MINIMAL.replace("\"s3cr3t-value\"", "123456789"));
+    assert!(!err.to_string().contains("123456789"), "{err}");
+    assert!(!format!("{err:?}").contains("123456789"), "{err:?}");
+    // a typo in the key: the error quotes the line in toml's own rendering
+    let err = parse_err(&MINIMAL.replace("client_secret =", "client_secrt ="));
+    assert!(!err.to_string().contains("s3cr3t-value"), "{err}");
+    assert!(err.to_string().contains("client_secrt"), "{err}");
+    // an unterminated string on the secret's line
+    let err = parse_err(&MINIMAL.replace("\"s3cr3t-value\"", "\"s3cr3t-value"));
+    assert!(!err.to_string().contains("s3cr3t-value"), "{err}");
+}
+
+#[test]
+fn unknown_key_names_the_path_and_position() {
+    let err = parse_err(&format!("{MINIMAL}ibna = \"x\"\n"));
+    assert!(matches!(err, ConfigError::Toml { .. }), "{err}");
+    assert_eq!(err.key(), "accounts[0].ibna");
+    let text = err.to_string();
+    assert!(text.contains("unknown field `ibna`"), "{text}");
+    assert!(text.contains("line 12"), "{text}");
+    assert!(text.contains("/etc/p2c/<config>"), "{text}");
+    let err = parse_err(&format!("colour = 1\n{MINIMAL}"));
+    assert!(err.to_string().contains("unknown field `colour`"), "{err}");
+}
+
+#[test]
+fn wrong_type_names_the_key_and_line() {
+    let err = parse_err(&MINIMAL.replace("start_date = \"2026-01-01\"", "start_date = 5"));
+    assert_eq!(err.key(), "accounts[0].start_date");
+    assert!(err.to_string().contains("line 11"), "{err}");
+    assert!(err.to_string().contains("expected a date"), "{err}");
+    let err = parse_err(&format!("include_today = \"yes\"\n{MINIMAL}"));
+    assert_eq!(err.key(), "include_today");
+    assert!(err.to_string().contains("line 1, column 17"), "{err}");
+}
+
+#[test]
+fn syntax_error_keeps_line_and_column() {
+    let err = parse_err("state_dir = \n");
+    let ConfigError::Toml { line, .. } = err else {
+        panic!("{err}")
+    };
+    assert_eq!(line, 1);
+}
+
+#[test]
+fn invalid_values_name_their_key() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "iban = \"be68 5390 0754 7034\"",
+            "iban = \"BE68 5390 0754 7035\"",
+            "accounts[0].iban",
+        ),
+        (
+            "start_date = \"2026-01-01\"",
+            "start_date = \"2026-13-01\"",
+            "accounts[0].start_date",
+        ),
+        (
+            "start_date = \"2026-01-01\"",
+            "start_date = \"2026-01-01\"\ncurrency = \"EURO\"",
+            "accounts[0].currency",
+        ),
+        (
+            "drop_dir = \"/srv/drop\"",
+            "drop_dir = \"/srv/drop\"\ngrouping = \"weekly\"",
+            "grouping",
+        ),
+        (
+            "drop_dir = \"/srv/drop\"",
+            "drop_dir = \"/srv/drop\"\nconcurrency = 0",
+            "concurrency",
+        ),
+        (
+            "drop_dir = \"/srv/drop\"",
+            "drop_dir = \"/srv/drop\"\nconcurrency = 65",
+            "concurrency",
+        ),
+        ("drop_dir = \"/srv/drop\"\n", "", "accounts[0].drop_dir"),
+        ("state_dir = \"state\"\n", "", "state_dir"),
+        ("[ponto]", "[ponto]\napi_url = \"ftp://x\"", "ponto.api_url"),
+    ];
+    for (from, to, key) in cases {
+        let text = MINIMAL.replace(from, to);
+        assert_ne!(text, MINIMAL, "case {key} did not change the text");
+        let err = parse_err(&text);
+        assert_eq!(err.key(), *key, "{err}");
+        assert!(err.to_string().contains(key), "{err}");
+    }
+    let err = parse_err(&MINIMAL.replace(
+        "drop_dir = \"/srv/drop\"",
+        "drop_dir = \"/srv/drop\"\ngrouping = \"weekly\"",
+    ));
+    assert!(
+        err.to_string().contains("\"per-run\" or \"daily\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn non_iban_references_are_kept_as_written() {
+    let config = parse_ok(&MINIMAL.replace("be68 5390 0754 7034", "card-4242"));
+    assert_eq!(config.organizations[0].accounts[0].iban, "CARD-4242");
+}
+
+#[test]
+fn duplicate_accounts_are_rejected_but_currencies_may_differ() {
+    let second = |iban: &str, currency: &str| {
+        format!(
+            "{MINIMAL}{currency}\n[[accounts]]\niban = \"{iban}\"\nstart_date = \"2026-01-01\"\n{currency}\n"
+        )
+    };
+    let err = parse_err(&second("BE68539007547034", ""));
+    assert_eq!(err.key(), "accounts[1]");
+    assert!(err.to_string().contains("accounts[0]"), "{err}");
+    // one account without a currency stands for all: still a clash
+    let text = format!(
+        "{MINIMAL}\n[[accounts]]\niban = \"BE68539007547034\"\ncurrency = \"USD\"\nstart_date = \"2026-01-01\"\n"
+    );
+    assert!(matches!(
+        parse_err(&text),
+        ConfigError::Invalid {
+            problem: Problem::DuplicateAccount { .. },
+            ..
+        }
+    ));
+    let text = MINIMAL.replace(
+        "start_date = \"2026-01-01\"",
+        "start_date = \"2026-01-01\"\ncurrency = \"EUR\"",
+    );
+    let config = parse_ok(&format!(
+        "{text}\n[[accounts]]\niban = \"BE68539007547034\"\ncurrency = \"USD\"\nstart_date = \"2026-01-01\"\n"
+    ));
+    assert_eq!(config.organizations[0].accounts.len(), 2);
+}
+
+#[test]
+fn forms_cannot_be_mixed_and_accounts_are_required() {
+    let text = format!("{MINIMAL}\n[[organizations]]\nname = \"x\"\n");
+    assert_eq!(parse_err(&text).key(), "ponto");
+    let text = "state_dir = \"/s\"\n[ponto]\nclient_id = \"i\"\nclient_secret = \"s\"\n";
+    assert!(matches!(
+        parse_err(text),
+        ConfigError::Invalid {
+            problem: Problem::NoAccounts,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn check_paths_requires_existing_drop_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = MINIMAL.replace("/srv/drop", "drop");
+    let config = parse(&text, dir.path(), &no_env).unwrap();
+    let err = config.check_paths().unwrap_err();
+    assert_eq!(err.key(), "accounts[0].drop_dir");
+    std::fs::create_dir(dir.path().join("drop")).unwrap();
+    config.check_paths().unwrap();
+}
+
+#[test]
+fn unreadable_config_file_names_the_path() {
+    let err = load(Path::new("/nonexistent/ponto2camt.toml"), &no_env).unwrap_err();
+    assert!(
+        err.to_string().contains("/nonexistent/ponto2camt.toml"),
+        "{err}"
+    );
+}

@@ -1,0 +1,116 @@
+//! The ponto2camt engine: everything that touches the state folder or a drop folder.
+//!
+//! [`Pipeline`] owns one state folder for its whole life — the configuration, the state
+//! lock and the ledger — so that a long-running process (the `watch` daemon) locks once,
+//! and every run goes through the same outbox: [`Pipeline::recover`] finishes what an
+//! interrupted run left, [`Pipeline::note_pickups`] notes the files the ERP took, and
+//! [`Pipeline::fetch`] delivers what Ponto has new. [`status::read_status`] reads a
+//! state folder without the lock, while another process works on it.
+//!
+//! No command line here: errors are typed ([`Error`], with [`ErrorKind`]); the program
+//! turns them into exit codes and hints.
+
+pub mod accounts;
+pub mod clock;
+pub mod config;
+pub mod connect;
+pub mod convert;
+pub mod crash;
+pub mod delivery;
+pub mod error;
+pub mod export;
+pub mod fetch;
+pub mod ledger;
+pub mod lock;
+pub mod matching;
+pub mod publish;
+pub mod status;
+pub mod window;
+
+pub use clock::{Clock, SystemClock};
+pub use config::{Config, Grouping};
+pub use error::{Error, ErrorKind};
+pub use fetch::{AccountReport, FetchOptions, FetchReport};
+
+use ledger::Ledger;
+use lock::StateLock;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// One state folder, held: its configuration, its lock and its ledger.
+pub struct Pipeline {
+    config: Config,
+    ledger: Ledger,
+    clock: Arc<dyn Clock>,
+    _lock: StateLock,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("state_dir", &self.config.state_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pipeline {
+    /// Takes the state folder's lock (or fails with [`lock::LockError::Held`], a
+    /// temporary error) and opens the ledger; both are kept until the pipeline is dropped.
+    pub fn open(config: Config) -> Result<Pipeline, Error> {
+        Pipeline::open_with_clock(config, Arc::new(SystemClock))
+    }
+
+    pub fn open_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Pipeline, Error> {
+        let lock = StateLock::acquire(&config.state_dir)?;
+        let ledger = Ledger::open(&config.state_dir)?;
+        Ok(Pipeline {
+            config,
+            ledger,
+            clock,
+            _lock: lock,
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// Finishes every delivery an earlier run recorded but did not publish; returns the
+    /// files it published.
+    pub fn recover(&self) -> Result<Vec<PathBuf>, Error> {
+        Ok(delivery::recover(&self.ledger, self.now())?)
+    }
+
+    /// Notes the published files the ERP has taken from the drop folders since the last look.
+    pub fn note_pickups(&self) -> Result<(), Error> {
+        Ok(delivery::note_pickups(&self.ledger, self.now())?)
+    }
+
+    /// One fetch over the configured accounts (or those in `options.only`). Failures of
+    /// single accounts or organizations are in the report; the others go on.
+    pub fn fetch(&self, options: &FetchOptions) -> FetchReport {
+        fetch::run(&self.config, &self.ledger, self.clock.as_ref(), options)
+    }
+
+    /// Replaces the configuration (a reload), keeping the lock and the ledger. The new
+    /// configuration must name the same state folder.
+    pub fn reconfigure(&mut self, config: Config) -> Result<(), Error> {
+        if config.state_dir != self.config.state_dir {
+            return Err(Error::Config(config::ConfigError::StateDirChanged {
+                file: config.source.clone(),
+                from: self.config.state_dir.clone(),
+                to: config.state_dir.clone(),
+            }));
+        }
+        self.config = config;
+        Ok(())
+    }
+}
