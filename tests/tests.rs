@@ -10,4 +10,6 @@ mod roundtrip;
 
 mod exactly_once;
 mod fetch;
+mod hardening;
+mod hardening_delivery;
 mod ponto_commands;
