@@ -6,39 +6,16 @@
 //! its data relative to the real date), so that a bank day is the same in every European
 //! zone and "the next day" can be simulated by moving the clock.
 
-use crate::sim_env::SimEnv;
+use crate::sim_env::{SimEnv, days_ago, live, live_on, noon, today};
 use crate::util::*;
 use camt053::{BalanceType, Statement};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use ponto_sim::{Fault, FaultKind, SimAccount};
 use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 // ---- helpers -------------------------------------------------------------------------
-
-fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
-
-/// `YYYY-MM-DD` of `days` days before the simulator's today.
-fn days_ago(days: i64) -> String {
-    (today() - Duration::days(days)).to_string()
-}
-
-/// Noon UTC of the day `offset` days after today, for `PONTO2CAMT_NOW`.
-fn noon(offset: i64) -> String {
-    format!("{}T12:00:00Z", today() + Duration::days(offset))
-}
-
-/// Runs the binary with its clock on today's noon.
-fn live(env: &SimEnv, args: &[&str]) -> Run {
-    live_on(env, 0, args)
-}
-
-fn live_on(env: &SimEnv, day_offset: i64, args: &[&str]) -> Run {
-    env.run_with_env(args, &[("PONTO2CAMT_NOW", &noon(day_offset))])
-}
 
 fn fetch_ok(env: &SimEnv, args: &[&str]) -> Run {
     fetch_ok_on(env, 0, args)

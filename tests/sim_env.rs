@@ -9,6 +9,30 @@ use ponto_sim::{SimAccount, SimConfig, Simulator};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+/// The simulator's "today" (it dates its data relative to the real date).
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// `YYYY-MM-DD` of `days` days before the simulator's today.
+pub fn days_ago(days: i64) -> String {
+    (today() - chrono::Duration::days(days)).to_string()
+}
+
+/// Noon UTC of the day `offset` days after today, for `PONTO2CAMT_NOW`.
+pub fn noon(offset: i64) -> String {
+    format!("{}T12:00:00Z", today() + chrono::Duration::days(offset))
+}
+
+/// Runs the binary with its clock on today's noon.
+pub fn live(env: &SimEnv, args: &[&str]) -> Run {
+    live_on(env, 0, args)
+}
+
+pub fn live_on(env: &SimEnv, day_offset: i64, args: &[&str]) -> Run {
+    env.run_with_env(args, &[("PONTO2CAMT_NOW", &noon(day_offset))])
+}
+
 pub struct SimEnv {
     pub sim: Simulator,
     pub dir: tempfile::TempDir,

@@ -74,6 +74,10 @@ pub struct FetchArgs {
     /// With daily grouping: also publish today's statement (the day is not over yet).
     #[arg(long)]
     pub include_today: bool,
+    /// Start a new ledger although the state or drop folders show an earlier one:
+    /// everything since each account's start_date is delivered again.
+    #[arg(long)]
+    pub new_ledger: bool,
 }
 
 #[derive(Debug, clap::Args)]

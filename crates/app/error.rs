@@ -29,7 +29,7 @@ pub enum ExitKind {
 }
 
 impl ExitKind {
-    pub fn code(self) -> u8 {
+    pub const fn code(self) -> u8 {
         match self {
             ExitKind::Usage => 2,
             ExitKind::Data => 65,
@@ -138,6 +138,10 @@ fn fixed_hints(error: &Error) -> Vec<&'static str> {
             "to try the tool without credentials: ponto2camt demo",
         ],
         Error::NoLedger(_) => vec!["run `ponto2camt fetch` first"],
+        Error::LedgerMissing { .. } | Error::LedgerEmpty(_) => vec![
+            "check state_dir in the configuration (mistyped? a folder that was emptied or not mounted?) and restore the ledger from a backup",
+            "to start over on purpose, run `ponto2camt fetch --new-ledger` (every transaction since start_date is delivered again; take the drop folder's files away first)",
+        ],
         Error::Lock(LockError::Held { .. }) => vec![
             "runs may overlap when a schedule is short; this one will be picked up by the next run",
         ],

@@ -6,6 +6,7 @@ mod commands;
 mod error;
 mod logging;
 mod output;
+mod signals;
 
 use clap::Parser;
 use error::{ExitKind, Failures};

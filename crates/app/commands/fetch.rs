@@ -5,10 +5,11 @@ use crate::cli::FetchArgs;
 use crate::error::CliError;
 use crate::output;
 use pipeline::matching::normalize_iban;
-use pipeline::{FetchOptions, FetchReport, Pipeline};
+use pipeline::{FetchOptions, FetchReport, NewLedger, Pipeline};
 use std::path::Path;
 
 pub fn run(config_path: Option<&Path>, args: &FetchArgs) -> Outcome {
+    crate::signals::exit_on_stop_signals("fetch");
     let config = load_config(config_path).map_err(|e| vec![e])?;
     let options = FetchOptions {
         only: args.accounts.iter().map(|a| normalize_iban(a)).collect(),
@@ -16,7 +17,14 @@ pub fn run(config_path: Option<&Path>, args: &FetchArgs) -> Outcome {
         sync_now: args.sync_now.then_some(args.customer_ip),
         include_today: args.include_today || config.include_today,
     };
-    let pipeline = Pipeline::open(config).map_err(|e| vec![CliError::from(e)])?;
+    let new_ledger = if args.new_ledger {
+        NewLedger::StartOver
+    } else {
+        NewLedger::OnlyTheFirstTime
+    };
+    let clock = std::sync::Arc::new(pipeline::SystemClock);
+    let pipeline =
+        Pipeline::open_with(config, clock, new_ledger).map_err(|e| vec![CliError::from(e)])?;
     let mut recovered = Vec::new();
     if !options.dry_run {
         recovered = pipeline.recover().map_err(|e| vec![CliError::from(e)])?;

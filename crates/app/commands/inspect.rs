@@ -9,7 +9,7 @@ use camt053::lint::{self, Finding, Severity};
 use camt053::{CreditDebit, Document, Entry, Statement, TransactionDetails};
 use serde_json::{Value, json};
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 pub fn run(args: &InspectArgs) -> Outcome {
@@ -49,15 +49,38 @@ pub struct Inspection {
 }
 
 pub fn inspect_file(path: &Path) -> Result<Inspection, CliError> {
-    let file = File::open(path).map_err(|e| {
+    let cannot_read = |e: &dyn std::fmt::Display| {
         CliError::new(
             ExitKind::Io,
             format!("{}: cannot read: {e}", path.display()),
         )
-    })?;
-    let document = camt053::reader::read_document(BufReader::new(file)).map_err(|e| {
-        CliError::new(ExitKind::Data, format!("{}: {e}", path.display()))
-            .hinted("inspect reads ISO 20022 camt.053 (and camt.052) XML files")
+    };
+    let file = File::open(path).map_err(|e| cannot_read(&e))?;
+    // A folder, a device or a pipe is no statement file (`/dev/zero` never ends).
+    let meta = file.metadata().map_err(|e| cannot_read(&e))?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file"
+        };
+        return Err(cannot_read(&what).hinted("inspect reads camt.053 (and camt.052) XML files"));
+    }
+    let mut reader = BufReader::new(file);
+    let looks_like_json = reader
+        .fill_buf()
+        .map(|head| {
+            let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+            head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+        })
+        .unwrap_or(false);
+    let document = camt053::reader::read_document(reader).map_err(|e| {
+        let error = CliError::new(ExitKind::Data, format!("{}: {e}", path.display()));
+        if looks_like_json {
+            error.hinted("this looks like a Ponto bundle (JSON); turn it into camt.053 with `ponto2camt convert`")
+        } else {
+            error.hinted("inspect reads ISO 20022 camt.053 (and camt.052) XML files")
+        }
     })?;
     let findings = lint::lint(&document);
     Ok(Inspection { document, findings })

@@ -38,6 +38,15 @@ pub enum Error {
     NoCredentials,
     #[error("{}: no ledger yet", .0.display())]
     NoLedger(PathBuf),
+    /// The ledger is gone but something shows there was one: starting a new one would
+    /// deliver everything since `start_date` again.
+    #[error("{}: the ledger is missing, but {evidence}; refusing to start a new ledger (it would deliver everything since start_date again)", state_dir.display())]
+    LedgerMissing {
+        state_dir: PathBuf,
+        evidence: crate::first_run::Evidence,
+    },
+    #[error("{}: the ledger file is empty (truncated?); refusing to start a new ledger (it would deliver everything since start_date again)", .0.display())]
+    LedgerEmpty(PathBuf),
     #[error(transparent)]
     Lock(#[from] LockError),
     #[error(transparent)]
@@ -122,6 +131,8 @@ impl Error {
             Error::Config(_)
             | Error::NoCredentials
             | Error::NoLedger(_)
+            | Error::LedgerMissing { .. }
+            | Error::LedgerEmpty(_)
             | Error::NotConfigured(_)
             | Error::NotInPonto { .. }
             | Error::ConfiguredNotInPonto { .. }

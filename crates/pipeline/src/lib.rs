@@ -20,6 +20,7 @@ pub mod delivery;
 pub mod error;
 pub mod export;
 pub mod fetch;
+pub mod first_run;
 pub mod ledger;
 pub mod lock;
 pub mod matching;
@@ -36,6 +37,38 @@ use ledger::Ledger;
 use lock::StateLock;
 use std::path::PathBuf;
 use std::sync::Arc;
+
+/// When a missing ledger may be started anew.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewLedger {
+    /// Only when nothing shows an earlier ledger (the first run).
+    OnlyTheFirstTime,
+    /// The operator starts over on purpose: everything since `start_date` is delivered
+    /// again. An empty (truncated) ledger file is set aside as `ledger.sqlite3.empty`.
+    StartOver,
+}
+
+fn check_ledger_file(config: &Config, new_ledger: NewLedger) -> Result<(), Error> {
+    use first_run::LedgerFile;
+    match (first_run::ledger_file(&config.state_dir), new_ledger) {
+        (LedgerFile::Present, _) => Ok(()),
+        (LedgerFile::Empty(path), NewLedger::OnlyTheFirstTime) => Err(Error::LedgerEmpty(path)),
+        (LedgerFile::Empty(path), NewLedger::StartOver) => {
+            let aside = path.with_extension("sqlite3.empty");
+            std::fs::rename(&path, &aside).map_err(|source| Error::Io { path, source })
+        }
+        (LedgerFile::Missing, NewLedger::StartOver) => Ok(()),
+        (LedgerFile::Missing, NewLedger::OnlyTheFirstTime) => {
+            match first_run::earlier_ledger(config) {
+                None => Ok(()),
+                Some(evidence) => Err(Error::LedgerMissing {
+                    state_dir: config.state_dir.clone(),
+                    evidence,
+                }),
+            }
+        }
+    }
+}
 
 /// One state folder, held: its configuration, its lock and its ledger.
 pub struct Pipeline {
@@ -56,11 +89,19 @@ impl std::fmt::Debug for Pipeline {
 impl Pipeline {
     /// Takes the state folder's lock (or fails with [`lock::LockError::Held`], a
     /// temporary error) and opens the ledger; both are kept until the pipeline is dropped.
+    /// A missing ledger is only started anew when nothing shows an earlier one (see
+    /// [`first_run`]).
     pub fn open(config: Config) -> Result<Pipeline, Error> {
-        Pipeline::open_with_clock(config, Arc::new(SystemClock))
+        Pipeline::open_with(config, Arc::new(SystemClock), NewLedger::OnlyTheFirstTime)
     }
 
-    pub fn open_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Pipeline, Error> {
+    pub fn open_with(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        new_ledger: NewLedger,
+    ) -> Result<Pipeline, Error> {
+        // Looked at before locking: taking the lock leaves a lock file and a holder note.
+        check_ledger_file(&config, new_ledger)?;
         let lock = StateLock::acquire(&config.state_dir)?;
         let ledger = Ledger::open(&config.state_dir)?;
         Ok(Pipeline {

@@ -17,6 +17,9 @@ pub enum FaultKind {
     TruncatedBody,
     /// 401 `credentialsInvalid`, as if the token had expired
     ExpireToken,
+    /// this status with an error body that echoes the request's `Authorization` header,
+    /// as a misbehaving proxy or server might: the client must never pass it on
+    EchoAuthorization(u16),
 }
 
 /// One queued fault. It applies to requests whose path-with-query contains

@@ -507,6 +507,15 @@ fn answer(conn: &mut Conn, request: &Request, shared: &Shared) -> bool {
         )
         .into_response(&request_id),
         Some(FaultKind::ExpireToken) => ApiError::expired_token().into_response(&request_id),
+        Some(FaultKind::EchoAuthorization(status)) => ApiError::new(
+            status,
+            "badRequest",
+            &format!(
+                "request rejected; it carried Authorization: {}",
+                request.header("authorization").unwrap_or("(none)")
+            ),
+        )
+        .into_response(&request_id),
         Some(FaultKind::TruncatedBody) => {
             truncate = true;
             normal(request, shared, &request_id)

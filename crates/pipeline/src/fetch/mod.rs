@@ -114,6 +114,17 @@ pub(crate) fn run(
     report
 }
 
+/// How much of an error message the ledger keeps (server text in it is capped at 500
+/// characters already; this bounds the whole line).
+const STORED_MESSAGE_CHARS: usize = 2000;
+
+fn capped(message: &str) -> String {
+    match message.char_indices().nth(STORED_MESSAGE_CHARS) {
+        Some((end, _)) => format!("{}…", &message[..end]),
+        None => message.to_owned(),
+    }
+}
+
 /// Notes the run's outcome for the account in the ledger (for `status`).
 fn record_run(
     ledger: &Ledger,
@@ -139,7 +150,7 @@ fn record_run(
             } else {
                 RunOutcome::Failed
             },
-            Some(e.to_string()),
+            Some(capped(&e.to_string())),
             0,
             0,
         ),
