@@ -80,6 +80,8 @@ pub(crate) enum AmountIssue {
 pub(crate) const MAX_TOTAL_DIGITS: u32 = 18;
 /// `ActiveOrHistoricCurrencyAndAmount` allows 5 fraction digits.
 pub(crate) const AMOUNT_FRACTION_DIGITS: u32 = 5;
+/// `DecimalNumber` (the summary's sums) allows 17.
+pub(crate) const DECIMAL_FRACTION_DIGITS: u32 = 17;
 
 /// Checks an unsigned amount as written (its scale is what gets written).
 pub(crate) fn amount(value: Decimal, max_fraction: u32) -> Result<(), AmountIssue> {

@@ -10,7 +10,7 @@ pub mod writer;
 
 pub use lint::{Finding, Severity, lint};
 pub use model::*;
-pub use reader::{ReadError, read_document};
+pub use reader::{MAX_DEPTH, ReadError, read_document};
 pub use writer::{StatementWriter, WriteError, write_document, write_entry_fragment};
 
 /// The namespace of every document this crate writes.

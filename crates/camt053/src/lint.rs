@@ -1,13 +1,15 @@
 //! Checks the XSD cannot express but the ERP importers depend on: one statement per file,
 //! balances that add up, a consistent summary, ids within 35 characters, no empty texts,
-//! one currency, booked entries only, no duplicate bank references.
+//! one currency, booked entries only, no duplicate bank references; and amounts within
+//! the XSD's digits, which a bank's file (never validated) may exceed. Sums past what a
+//! decimal holds are findings too: the lint never panics on what a file contains.
 
 use std::collections::HashMap;
 use std::fmt;
 
 use rust_decimal::Decimal;
 
-use crate::check::{self, TextIssue};
+use crate::check::{self, AmountIssue, TextIssue};
 use crate::model::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -90,6 +92,25 @@ impl Lint {
         }
     }
 
+    /// Digits of an amount (the sign is checked where it matters): what the XSD allows
+    /// and the writer writes.
+    fn amount(&mut self, path: &str, value: Decimal, max_fraction: u32) {
+        match check::amount(value, max_fraction) {
+            Ok(()) | Err(AmountIssue::Negative) => {}
+            Err(AmountIssue::FractionDigits { digits, max }) => self.error(
+                path,
+                format!("amount {value} has {digits} fraction digits, at most {max} allowed"),
+            ),
+            Err(AmountIssue::TotalDigits { digits }) => self.error(
+                path,
+                format!(
+                    "amount {value} has {digits} digits, at most {} allowed",
+                    check::MAX_TOTAL_DIGITS
+                ),
+            ),
+        }
+    }
+
     fn opt_text(&mut self, path: &str, value: Option<&str>, max: usize) {
         if let Some(value) = value {
             self.text(path, value, max);
@@ -108,6 +129,11 @@ impl Lint {
         }
         let currency = header.account.currency.as_deref();
         for (index, balance) in (1..).zip(&header.balances) {
+            self.amount(
+                &format!("{path}/Bal[{index}]/Amt"),
+                balance.amount.abs(),
+                check::AMOUNT_FRACTION_DIGITS,
+            );
             if currency.is_some_and(|c| c != balance.currency) {
                 self.error(
                     &format!("{path}/Bal[{index}]/Amt"),
@@ -121,7 +147,7 @@ impl Lint {
         }
         self.balances(path, statement);
         if let Some(summary) = &header.summary {
-            self.summary(&format!("{path}/TxsSummry"), summary, &statement.entries);
+            self.summary(path, summary, &statement.entries);
         }
         let mut first_by_reference: HashMap<&str, usize> = HashMap::new();
         for (index, entry) in (1..).zip(&statement.entries) {
@@ -176,13 +202,8 @@ impl Lint {
 
     /// Opening (OPBD, else PRCD) + signed entries = closing (CLBD).
     fn balances(&mut self, path: &str, statement: &Statement) {
-        let find = |code: &str| {
-            statement
-                .header
-                .balances
-                .iter()
-                .find(|b| b.kind.code() == code)
-        };
+        let balances = &statement.header.balances;
+        let find = |code: &str| (1..).zip(balances).find(|(_, b)| b.kind.code() == code);
         let opening = find("OPBD").or_else(|| find("PRCD"));
         let closing = find("CLBD");
         if opening.is_none() {
@@ -191,27 +212,72 @@ impl Lint {
         if closing.is_none() {
             self.error(path, "no closing balance (CLBD)".to_owned());
         }
-        if let (Some(opening), Some(closing)) = (opening, closing) {
-            let movement: Decimal = statement.entries.iter().map(Entry::signed_amount).sum();
-            let expected = opening.amount + movement;
-            if expected != closing.amount {
-                self.error(
-                    path,
-                    format!(
-                        "opening {} {} + entries {movement} = {expected}, but the closing balance is {}",
-                        opening.kind.code(),
-                        opening.amount,
-                        closing.amount
-                    ),
-                );
+        let (Some((opening_index, opening)), Some((_, closing))) = (opening, closing) else {
+            return;
+        };
+        // Amounts come from the file: a sum past Decimal's range is a finding, not a panic.
+        let mut movement = Decimal::ZERO;
+        for (index, entry) in (1..).zip(&statement.entries) {
+            match movement.checked_add(entry.signed_amount()) {
+                Some(sum) => movement = sum,
+                None => {
+                    self.error(
+                        &format!("{path}/Ntry[{index}]/Amt"),
+                        format!(
+                            "the entries up to this one ({} {}) add up to more than a decimal can hold; the balances cannot be checked",
+                            entry.direction.code(),
+                            entry.amount
+                        ),
+                    );
+                    return;
+                }
             }
+        }
+        let Some(expected) = opening.amount.checked_add(movement) else {
+            self.error(
+                &format!("{path}/Bal[{opening_index}]/Amt"),
+                format!(
+                    "opening {} {} + entries {movement} is more than a decimal can hold; the balances cannot be checked",
+                    opening.kind.code(),
+                    opening.amount
+                ),
+            );
+            return;
+        };
+        if expected != closing.amount {
+            self.error(
+                path,
+                format!(
+                    "opening {} {} + entries {movement} = {expected}, but the closing balance is {}",
+                    opening.kind.code(),
+                    opening.amount,
+                    closing.amount
+                ),
+            );
         }
     }
 
-    fn summary(&mut self, path: &str, summary: &TransactionsSummary, entries: &[Entry]) {
+    fn summary(&mut self, statement_path: &str, summary: &TransactionsSummary, entries: &[Entry]) {
+        let path = &format!("{statement_path}/TxsSummry");
+        for (name, sum) in [
+            ("TtlCdtNtries", summary.credit_sum),
+            ("TtlDbtNtries", summary.debit_sum),
+        ] {
+            self.amount(
+                &format!("{path}/{name}/Sum"),
+                sum,
+                check::DECIMAL_FRACTION_DIGITS,
+            );
+        }
         let mut actual = TransactionsSummary::default();
-        for entry in entries {
-            actual.add(entry.direction, entry.amount);
+        for (index, entry) in (1..).zip(entries) {
+            if let Err(overflow) = actual.try_add(entry.direction, entry.amount) {
+                self.error(
+                    &format!("{statement_path}/Ntry[{index}]/Amt"),
+                    format!("{overflow} at this entry; the summary cannot be checked"),
+                );
+                return;
+            }
         }
         let mut compare = |what: &str, stated: String, counted: String| {
             if stated != counted {
@@ -251,6 +317,11 @@ impl Lint {
                 format!("negative amount {}", entry.amount),
             );
         }
+        self.amount(
+            &format!("{path}/Amt"),
+            entry.amount.abs(),
+            check::AMOUNT_FRACTION_DIGITS,
+        );
         if let Some(currency) = account_currency.filter(|c| *c != entry.currency) {
             self.error(
                 &format!("{path}/Amt"),
@@ -326,6 +397,13 @@ impl Lint {
             ("MndtId", &refs.mandate_id),
         ] {
             self.opt_text(&format!("{path}/Refs/{name}"), value.as_deref(), 35);
+        }
+        if let Some((amount, _)) = &details.amount {
+            self.amount(
+                &format!("{path}/AmtDtls/TxAmt/Amt"),
+                amount.abs(),
+                check::AMOUNT_FRACTION_DIGITS,
+            );
         }
         let parties = &details.related_parties;
         for (name, party) in [("Dbtr", &parties.debtor), ("Cdtr", &parties.creditor)] {

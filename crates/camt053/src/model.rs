@@ -113,32 +113,77 @@ pub struct TransactionsSummary {
     pub debit_sum: Decimal,
 }
 
+/// A total of [`TransactionsSummary`] beyond what it can hold: a sum past [`Decimal`]'s
+/// range (about 7.9e28) or a count past `u64`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TotalOverflow {
+    #[error("the credit entries add up to more than a decimal can hold")]
+    Credit,
+    #[error("the debit entries add up to more than a decimal can hold")]
+    Debit,
+}
+
 impl TransactionsSummary {
+    /// Counts one entry. Amounts come from outside (a bank file, an API), so a sum that
+    /// would overflow saturates instead of panicking; a saturated sum has 29 digits,
+    /// which the writer refuses (camt allows 18). [`try_add`](Self::try_add) reports it.
     pub fn add(&mut self, direction: CreditDebit, amount: Decimal) {
+        let (count, sum) = self.totals(direction);
+        *count = count.saturating_add(1);
+        *sum = sum.saturating_add(amount);
+    }
+
+    /// Counts one entry, or leaves the summary unchanged if its count or sum would
+    /// overflow.
+    pub fn try_add(
+        &mut self,
+        direction: CreditDebit,
+        amount: Decimal,
+    ) -> Result<(), TotalOverflow> {
+        let overflow = match direction {
+            CreditDebit::Credit => TotalOverflow::Credit,
+            CreditDebit::Debit => TotalOverflow::Debit,
+        };
+        let (count, sum) = self.totals(direction);
+        let new_count = count.checked_add(1).ok_or(overflow)?;
+        let new_sum = sum.checked_add(amount).ok_or(overflow)?;
+        *count = new_count;
+        *sum = new_sum;
+        Ok(())
+    }
+
+    fn totals(&mut self, direction: CreditDebit) -> (&mut u64, &mut Decimal) {
         match direction {
-            CreditDebit::Credit => {
-                self.credit_count += 1;
-                self.credit_sum += amount;
-            }
-            CreditDebit::Debit => {
-                self.debit_count += 1;
-                self.debit_sum += amount;
-            }
+            CreditDebit::Credit => (&mut self.credit_count, &mut self.credit_sum),
+            CreditDebit::Debit => (&mut self.debit_count, &mut self.debit_sum),
         }
     }
 
+    /// All entries; saturates at `u64::MAX` (which the writer refuses: at most 15 digits).
     pub fn count(&self) -> u64 {
-        self.credit_count + self.debit_count
+        self.credit_count.saturating_add(self.debit_count)
     }
 
-    /// `TtlNtries/Sum`: the sum of all amounts, unsigned.
+    /// `TtlNtries/Sum`: the sum of all amounts, unsigned. Saturates like [`add`](Self::add);
+    /// [`checked_sum`](Self::checked_sum) says when.
     pub fn sum(&self) -> Decimal {
-        self.credit_sum + self.debit_sum
+        self.credit_sum.saturating_add(self.debit_sum)
     }
 
-    /// Credits minus debits (signed); `TtlNetNtryAmt` is its absolute value.
+    /// [`sum`](Self::sum), or `None` past [`Decimal`]'s range.
+    pub fn checked_sum(&self) -> Option<Decimal> {
+        self.credit_sum.checked_add(self.debit_sum)
+    }
+
+    /// Credits minus debits (signed); `TtlNetNtryAmt` is its absolute value. Saturates
+    /// like [`add`](Self::add); [`checked_net`](Self::checked_net) says when.
     pub fn net(&self) -> Decimal {
-        self.credit_sum - self.debit_sum
+        self.credit_sum.saturating_sub(self.debit_sum)
+    }
+
+    /// [`net`](Self::net), or `None` past [`Decimal`]'s range.
+    pub fn checked_net(&self) -> Option<Decimal> {
+        self.credit_sum.checked_sub(self.debit_sum)
     }
 }
 

@@ -3,19 +3,29 @@
 //! without their namespace prefix, and the usual variations between banks and versions
 //! (`BookgDt/DtTm`, `Dbtr/Pty/Nm`, `Sts/Cd`, several `TxDtls`, `Btch`) are accepted.
 //!
-//! The file is first parsed into a small element tree, then mapped to the model: files
-//! read here are human-sized (`inspect`), so clarity wins over streaming.
+//! The input is untrusted (`inspect` reads whatever it is given), so the reader streams:
+//! only the elements the model is read from are kept (the schema at the end of this
+//! file), a repeated element the model reads once is kept once, and every `Ntry`, `Bal`
+//! and `Stmt` is mapped to the model as soon as it ends and its elements dropped. Memory
+//! is the model read plus one entry's elements, time is linear in the input, whatever
+//! its shape; elements nest at most [`MAX_DEPTH`] deep.
 
-use std::io::BufRead;
+use std::io::{self, BufRead, Read};
+use std::rc::Rc;
 use std::str::FromStr;
+use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime};
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
 use rust_decimal::Decimal;
 
 use crate::model::*;
+
+/// The deepest element nesting the reader accepts (the root is at depth 1). camt.053
+/// needs fewer than 20 levels; the margin is for banks' supplementary data.
+pub const MAX_DEPTH: usize = 64;
 
 /// Why a document could not be read. Positions are byte offsets in the input, paths are
 /// element paths such as `Document/BkToCstmrStmt/Stmt[1]/Ntry[2]`.
@@ -29,6 +39,22 @@ pub enum ReadError {
     },
     #[error("not well-formed XML at byte {position}: {message}")]
     Malformed { position: u64, message: String },
+    /// The input could not be read (as opposed to read and found wrong).
+    #[error("reading the input at byte {position}: {source}")]
+    Io {
+        position: u64,
+        #[source]
+        source: Arc<io::Error>,
+    },
+    /// An element deeper than `limit` ([`MAX_DEPTH`]); `path` ends with it, `line` is
+    /// 1-based.
+    #[error("{path} (line {line}, byte {position}): elements nested more than {limit} deep")]
+    TooDeep {
+        path: String,
+        line: u64,
+        position: u64,
+        limit: usize,
+    },
     #[error("not a camt document: {0}")]
     NotCamt(String),
     #[error("{path} (byte {position}): missing {element}")]
@@ -46,30 +72,53 @@ pub enum ReadError {
     },
 }
 
-/// Reads a whole camt.053 (or camt.052) document.
+/// Reads a whole camt.053 (or camt.052) document from any buffered input, for instance a
+/// `BufReader<File>` or a byte slice.
+///
+/// The input is streamed, never held whole: memory grows with what the returned
+/// [`Document`] holds (plus the elements of the statement header and of the `Ntry` being
+/// read), not with the size of the input or its shape, and time is linear in its size. This makes it fit for
+/// untrusted files; a caller reading a path should still refuse what is not a regular
+/// file (a FIFO or a device would be read until it ends).
+///
+/// Errors, by precedence: an input that is not well-formed XML ([`ReadError::Xml`],
+/// [`ReadError::Malformed`]), cannot be read ([`ReadError::Io`]) or nests elements more
+/// than [`MAX_DEPTH`] deep ([`ReadError::TooDeep`]) fails wherever that happens; then a
+/// document that is not camt ([`ReadError::NotCamt`]); then the first missing or invalid
+/// value in document order ([`ReadError::Missing`], [`ReadError::Invalid`]).
 pub fn read_document<R: BufRead>(input: R) -> Result<Document, ReadError> {
-    let (root, namespace) = parse_tree(input)?;
-    if root.name != "Document" {
-        return Err(ReadError::NotCamt(format!(
-            "the root element is <{}>, not <Document>",
-            root.name
-        )));
-    }
-    let body = root
-        .child("BkToCstmrStmt")
-        .or_else(|| root.child("BkToCstmrAcctRpt"))
-        .ok_or_else(|| {
-            ReadError::NotCamt(format!(
-                "<Document xmlns=\"{namespace}\"> has no BkToCstmrStmt or BkToCstmrAcctRpt"
-            ))
-        })?;
-    let group_header = read_group_header(body.required("GrpHdr")?)?;
+    let (namespace, bodies) = match parse(input)? {
+        Root::Document { namespace, bodies } => (namespace, bodies),
+        Root::Other(name) => {
+            return Err(ReadError::NotCamt(format!(
+                "the root element is <{name}>, not <Document>"
+            )));
+        }
+        Root::None => {
+            return Err(ReadError::NotCamt(
+                "the input has no root element".to_owned(),
+            ));
+        }
+    };
+    let [statement_body, report_body] = *bodies;
+    let body = statement_body.or(report_body).ok_or_else(|| {
+        ReadError::NotCamt(format!(
+            "<Document xmlns=\"{namespace}\"> has no BkToCstmrStmt or BkToCstmrAcctRpt"
+        ))
+    })?;
+    let group_header = read_group_header(body.node.required("GrpHdr")?)?;
     let statements = body
-        .children
-        .iter()
-        .filter(|c| c.name == "Stmt" || c.name == "Rpt")
-        .map(|s| read_statement(s, &group_header))
-        .collect::<Result<_, _>>()?;
+        .statements?
+        .into_iter()
+        .map(|pending| {
+            let mut statement = pending.statement;
+            // Mandatory, but a missing one is no reason to refuse a bank's file.
+            if !pending.created_given {
+                statement.header.created = group_header.created;
+            }
+            statement
+        })
+        .collect();
     Ok(Document {
         namespace,
         group_header,
@@ -87,7 +136,20 @@ fn read_group_header(node: &Node) -> Result<GroupHeader, ReadError> {
     })
 }
 
-fn read_statement(node: &Node, group: &GroupHeader) -> Result<Statement, ReadError> {
+/// A statement mapped when its end tag was read, before the group header is known.
+struct PendingStatement {
+    statement: Statement,
+    /// Whether the statement has its own `CreDtTm` (else the group header's is taken).
+    created_given: bool,
+}
+
+/// Maps a `Stmt` (or `Rpt`) whose `Bal` and `Ntry` were mapped as they ended; their
+/// first errors are reported where the whole statement would have reported them.
+fn read_statement(
+    node: &Node,
+    balances: Result<Vec<Balance>, ReadError>,
+    entries: Result<Vec<Entry>, ReadError>,
+) -> Result<PendingStatement, ReadError> {
     let from_to = match node.child("FrToDt") {
         Some(period) => Some((
             date_time(period.required("FrDtTm")?)?,
@@ -95,30 +157,28 @@ fn read_statement(node: &Node, group: &GroupHeader) -> Result<Statement, ReadErr
         )),
         None => None,
     };
+    let id = node.required_text("Id")?;
+    let electronic_sequence = node.child("ElctrncSeqNb").map(number).transpose()?;
+    let legal_sequence = node.child("LglSeqNb").map(number).transpose()?;
+    let created = node.child("CreDtTm").map(date_time).transpose()?;
     let header = StatementHeader {
-        id: node.required_text("Id")?,
-        electronic_sequence: node.child("ElctrncSeqNb").map(number).transpose()?,
-        legal_sequence: node.child("LglSeqNb").map(number).transpose()?,
-        // Mandatory, but a missing one is no reason to refuse a bank's file.
-        created: match node.child("CreDtTm") {
-            Some(created) => date_time(created)?,
-            None => group.created,
-        },
+        id,
+        electronic_sequence,
+        legal_sequence,
+        // Replaced by the group header's when the statement has none.
+        created: created.unwrap_or_default(),
         from_to,
         account: read_account(node.required("Acct")?),
-        balances: node
-            .children("Bal")
-            .map(read_balance)
-            .collect::<Result<_, _>>()?,
+        balances: balances?,
         summary: node.child("TxsSummry").map(read_summary).transpose()?,
     };
-    Ok(Statement {
-        header,
-        entries: node
-            .children("Ntry")
-            .map(read_entry)
-            .collect::<Result<_, _>>()?,
-        additional_info: node.text_at("AddtlStmtInf"),
+    Ok(PendingStatement {
+        statement: Statement {
+            header,
+            entries: entries?,
+            additional_info: node.text_at("AddtlStmtInf"),
+        },
+        created_given: created.is_some(),
     })
 }
 
@@ -342,7 +402,22 @@ fn amount(node: &Node) -> Result<(Decimal, String), ReadError> {
 
 fn decimal(node: &Node) -> Result<Decimal, ReadError> {
     let text = node.text.trim();
-    Decimal::from_str(text).map_err(|_| node.invalid(text, "decimal number"))
+    exact_decimal(text).ok_or_else(|| node.invalid(text, "decimal number"))
+}
+
+/// An XSD `decimal` (`[+-]?(d+(.d*)?|.d+)`), refused unless held exactly: `Decimal`
+/// itself would also take `1e5` or `1_000`, and silently round digits beyond its 28
+/// (`0.00000000000000000000000000001` would become zero).
+fn exact_decimal(text: &str) -> Option<Decimal> {
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let (integer, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if (integer.is_empty() && fraction.is_empty()) || !digits(integer) || !digits(fraction) {
+        return None;
+    }
+    let value = Decimal::from_str(text).ok()?;
+    let significant_fraction = fraction.trim_end_matches('0').len();
+    (value.scale() as usize >= significant_fraction).then_some(value)
 }
 
 fn number(node: &Node) -> Result<u64, ReadError> {
@@ -378,8 +453,13 @@ fn date_choice(node: &Node) -> Result<NaiveDate, ReadError> {
     let text = value.text.trim();
     text.get(..10)
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .filter(|d| ISO_YEARS.contains(&d.year()))
         .ok_or_else(|| value.invalid(text, "date (YYYY-MM-DD)"))
 }
+
+/// The years an ISO 8601 date without expansion can carry. chrono takes years 0 and
+/// below (`-001-01-01`), which no statement means and the writer refuses.
+const ISO_YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
 
 /// An ISO date-time; one without an offset is taken as UTC, a bare date as midnight.
 fn date_time(node: &Node) -> Result<DateTime<FixedOffset>, ReadError> {
@@ -396,6 +476,7 @@ fn date_time(node: &Node) -> Result<DateTime<FixedOffset>, ReadError> {
                 .ok()
                 .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc().fixed_offset())
         })
+        .filter(|t| ISO_YEARS.contains(&t.year()))
         .ok_or_else(|| node.invalid(text, "date-time"))
 }
 
@@ -407,11 +488,15 @@ const INDEXED: [&str; 8] = [
     "Stmt", "Rpt", "Ntry", "NtryDtls", "TxDtls", "Bal", "Ustrd", "Strd",
 ];
 
-/// One element: local name, path, start position, `Ccy` attribute, text and children.
+/// One kept element: local name, where it is, `Ccy` attribute, text and kept children.
 #[derive(Debug)]
 struct Node {
-    name: String,
-    path: String,
+    name: &'static str,
+    /// The parent's path, shared by the siblings: paths cost one string per parent
+    /// rather than one per element (which made memory grow with depth squared).
+    parent_path: Rc<str>,
+    /// 1-based among same-named siblings; 0 when the path shows none.
+    index: u32,
     position: u64,
     ccy: Option<String>,
     text: String,
@@ -419,6 +504,20 @@ struct Node {
 }
 
 impl Node {
+    fn path(&self) -> String {
+        use std::fmt::Write as _;
+        let mut path = String::with_capacity(self.parent_path.len() + self.name.len() + 8);
+        if !self.parent_path.is_empty() {
+            path.push_str(&self.parent_path);
+            path.push('/');
+        }
+        path.push_str(self.name);
+        if self.index > 0 {
+            let _ = write!(path, "[{}]", self.index);
+        }
+        path
+    }
+
     fn child(&self, name: &str) -> Option<&Node> {
         self.children.iter().find(|c| c.name == name)
     }
@@ -452,7 +551,7 @@ impl Node {
 
     fn missing(&self, element: &str) -> ReadError {
         ReadError::Missing {
-            path: self.path.clone(),
+            path: self.path(),
             position: self.position,
             element: element.to_owned(),
         }
@@ -460,7 +559,7 @@ impl Node {
 
     fn invalid(&self, value: &str, expected: &'static str) -> ReadError {
         ReadError::Invalid {
-            path: self.path.clone(),
+            path: self.path(),
             position: self.position,
             value: value.to_owned(),
             expected,
@@ -468,111 +567,434 @@ impl Node {
     }
 }
 
-/// Parses the whole input into a tree; returns the root and its namespace ("" if none).
-fn parse_tree<R: BufRead>(input: R) -> Result<(Node, String), ReadError> {
-    let mut reader = NsReader::from_reader(input);
+/// What the input's root element turned out to be, once read.
+enum Root {
+    /// No root element (yet).
+    None,
+    /// A root other than `Document`, skipped.
+    Other(String),
+    Document {
+        namespace: String,
+        /// The first `BkToCstmrStmt` and the first `BkToCstmrAcctRpt`.
+        bodies: Box<[Option<Body>; 2]>,
+    },
+}
+
+/// A `BkToCstmrStmt` or `BkToCstmrAcctRpt`: its kept elements (`GrpHdr`) and its
+/// statements, mapped as they ended.
+struct Body {
+    node: Node,
+    statements: Result<Vec<PendingStatement>, ReadError>,
+}
+
+/// What an open element collects from its mapped children. After the first error, the
+/// children of that kind are skipped: the error is the result whatever follows.
+enum Collected {
+    Nothing,
+    Document {
+        namespace: String,
+        bodies: Box<[Option<Body>; 2]>,
+    },
+    Body {
+        statements: Result<Vec<PendingStatement>, ReadError>,
+    },
+    Statement {
+        balances: Result<Vec<Balance>, ReadError>,
+        entries: Result<Vec<Entry>, ReadError>,
+    },
+}
+
+impl Collected {
+    fn refuses(&self, kind: Kind) -> bool {
+        match (self, kind) {
+            (Collected::Statement { entries, .. }, Kind::Entry) => entries.is_err(),
+            (Collected::Statement { balances, .. }, Kind::Balance) => balances.is_err(),
+            (Collected::Body { statements }, Kind::Statement) => statements.is_err(),
+            _ => false,
+        }
+    }
+}
+
+/// Adds a mapped child, or keeps the first error.
+fn collect<T>(list: &mut Result<Vec<T>, ReadError>, item: Result<T, ReadError>) {
+    match item {
+        Ok(item) => {
+            if let Ok(items) = list {
+                items.push(item);
+            }
+        }
+        Err(error) => {
+            if list.is_ok() {
+                *list = Err(error);
+            }
+        }
+    }
+}
+
+/// The most children an element of the schema has (checked by a test).
+const MAX_CHILDREN: usize = 12;
+// `Open::kept_once` has a bit per child.
+const _: () = assert!(MAX_CHILDREN <= u32::BITS as usize);
+
+/// An open, kept element.
+struct Open {
+    node: Node,
+    elem: &'static Elem,
+    /// Bit `i`: the child `elem.children[i]`, read once, was kept already.
+    kept_once: u32,
+    /// How many of each repeating child `elem.children[i]` were seen, for paths. Counted
+    /// here rather than by scanning the kept children, which was quadratic.
+    seen: [u32; MAX_CHILDREN],
+    /// This element's path, made once when its first child is kept.
+    path: Option<Rc<str>>,
+    collected: Collected,
+}
+
+impl Open {
+    fn new(node: Node, elem: &'static Elem, collected: Collected) -> Self {
+        Open {
+            node,
+            elem,
+            kept_once: 0,
+            seen: [0; MAX_CHILDREN],
+            path: None,
+            collected,
+        }
+    }
+
+    fn path(&mut self) -> Rc<str> {
+        let node = &self.node;
+        self.path
+            .get_or_insert_with(|| Rc::from(node.path()))
+            .clone()
+    }
+
+    /// The schema of a child to keep and the index its path shows, or `None` to skip it.
+    fn admit(&mut self, name: &str) -> Option<(&'static Elem, u32)> {
+        let (i, elem) = self
+            .elem
+            .children
+            .iter()
+            .enumerate()
+            .find(|(_, e)| e.name == name)?;
+        if !elem.many {
+            let bit = 1 << i;
+            if self.kept_once & bit != 0 {
+                return None;
+            }
+            self.kept_once |= bit;
+            return Some((elem, 0));
+        }
+        let seen = self.seen.get_mut(i)?;
+        *seen = seen.saturating_add(1);
+        let index = *seen;
+        if self.collected.refuses(elem.kind) {
+            return None;
+        }
+        let shown = if INDEXED.contains(&elem.name) || index > 1 {
+            index
+        } else {
+            0
+        };
+        Some((elem, shown))
+    }
+
+    /// Takes a child that has ended: keeps it, or maps it into what this element collects.
+    fn adopt(&mut self, node: Node, elem: &'static Elem, collected: Collected) {
+        match (elem.kind, &mut self.collected, collected) {
+            (Kind::Entry, Collected::Statement { entries, .. }, _) => {
+                collect(entries, read_entry(&node));
+            }
+            (Kind::Balance, Collected::Statement { balances, .. }, _) => {
+                collect(balances, read_balance(&node));
+            }
+            (
+                Kind::Statement,
+                Collected::Body { statements },
+                Collected::Statement { balances, entries },
+            ) => {
+                collect(statements, read_statement(&node, balances, entries));
+            }
+            (Kind::Body, Collected::Document { bodies, .. }, Collected::Body { statements }) => {
+                let slot = usize::from(node.name == REPORT_BODY);
+                if let Some(body) = bodies.get_mut(slot) {
+                    *body = Some(Body { node, statements });
+                }
+            }
+            (Kind::Lines, ..) => {
+                if node.value().is_some() {
+                    self.node.children.push(node);
+                }
+            }
+            _ => self.node.children.push(node),
+        }
+    }
+}
+
+/// The open elements: the kept ones, then (once one is skipped) the skipped ones, of
+/// which only the local names are kept, for messages.
+struct Tree {
+    kept: Vec<Open>,
+    /// `/name` for each open skipped element, outermost first.
+    skipped_names: String,
+    /// Where each skipped element's `/name` starts in `skipped_names`.
+    skipped_starts: Vec<usize>,
+    root: Root,
+}
+
+impl Tree {
+    fn depth(&self) -> usize {
+        self.kept.len() + self.skipped_starts.len()
+    }
+
+    fn start(
+        &mut self,
+        start: &BytesStart,
+        namespace: ResolveResult,
+        position: u64,
+        line: u64,
+    ) -> Result<(), ReadError> {
+        let name = start.local_name().into_inner();
+        if self.depth() >= MAX_DEPTH {
+            return Err(ReadError::TooDeep {
+                path: self.path_to(name),
+                line,
+                position,
+                limit: MAX_DEPTH,
+            });
+        }
+        // Read for every element, kept or not, so a malformed attribute list is an error
+        // wherever it is.
+        let ccy = ccy_attribute(start, position)?;
+        if !self.skipped_starts.is_empty() {
+            self.skip(name);
+            return Ok(());
+        }
+        let Some(parent) = self.kept.last_mut() else {
+            return self.start_root(name, namespace, position);
+        };
+        let Some((elem, index)) = parent.admit(name) else {
+            self.skip(name);
+            return Ok(());
+        };
+        let node = Node {
+            name: elem.name,
+            parent_path: parent.path(),
+            index,
+            position,
+            ccy,
+            text: String::new(),
+            children: Vec::new(),
+        };
+        let collected = match elem.kind {
+            Kind::Body => Collected::Body {
+                statements: Ok(Vec::new()),
+            },
+            Kind::Statement => Collected::Statement {
+                balances: Ok(Vec::new()),
+                entries: Ok(Vec::new()),
+            },
+            _ => Collected::Nothing,
+        };
+        self.kept.push(Open::new(node, elem, collected));
+        Ok(())
+    }
+
+    fn start_root(
+        &mut self,
+        name: &str,
+        namespace: ResolveResult,
+        position: u64,
+    ) -> Result<(), ReadError> {
+        if !matches!(self.root, Root::None) {
+            return Err(malformed(position, "a second root element"));
+        }
+        if name != DOCUMENT.name {
+            let mut shown = String::new();
+            push_name(&mut shown, name);
+            self.root = Root::Other(shown);
+            self.skip(name);
+            return Ok(());
+        }
+        let namespace = match namespace {
+            ResolveResult::Bound(ns) => ns.into_inner().to_owned(),
+            _ => String::new(),
+        };
+        let node = Node {
+            name: DOCUMENT.name,
+            parent_path: Rc::from(""),
+            index: 0,
+            position,
+            ccy: None,
+            text: String::new(),
+            children: Vec::new(),
+        };
+        let collected = Collected::Document {
+            namespace,
+            bodies: Box::new([None, None]),
+        };
+        self.kept.push(Open::new(node, &DOCUMENT, collected));
+        Ok(())
+    }
+
+    fn skip(&mut self, name: &str) {
+        self.skipped_starts.push(self.skipped_names.len());
+        self.skipped_names.push('/');
+        push_name(&mut self.skipped_names, name);
+    }
+
+    fn end(&mut self, position: u64) -> Result<(), ReadError> {
+        if let Some(start) = self.skipped_starts.pop() {
+            self.skipped_names.truncate(start);
+            return Ok(());
+        }
+        let Open {
+            node,
+            elem,
+            collected,
+            ..
+        } = self
+            .kept
+            .pop()
+            .ok_or_else(|| malformed(position, "an end tag without a start tag"))?;
+        match self.kept.last_mut() {
+            Some(parent) => parent.adopt(node, elem, collected),
+            None => {
+                if let Collected::Document { namespace, bodies } = collected {
+                    self.root = Root::Document { namespace, bodies };
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Where character data goes: the innermost element, if kept and read for its text.
+    fn text_sink(&mut self) -> Option<&mut String> {
+        if !self.skipped_starts.is_empty() {
+            return None;
+        }
+        self.kept
+            .last_mut()
+            .filter(|open| open.elem.text)
+            .map(|open| &mut open.node.text)
+    }
+
+    /// The path of a new child `name` of the innermost open element.
+    fn path_to(&self, name: &str) -> String {
+        let mut path = self
+            .kept
+            .last()
+            .map(|open| open.node.path())
+            .unwrap_or_default();
+        path.push_str(&self.skipped_names);
+        path.push('/');
+        push_name(&mut path, name);
+        match path.strip_prefix('/') {
+            Some(relative) => relative.to_owned(),
+            None => path,
+        }
+    }
+
+    fn finish(self, position: u64) -> Result<Root, ReadError> {
+        let unclosed = match self.skipped_starts.last() {
+            Some(&start) => self.skipped_names.get(start + 1..),
+            None => self.kept.last().map(|open| open.node.name),
+        };
+        if let Some(name) = unclosed {
+            return Err(malformed(
+                position,
+                &format!("the input ends inside <{name}>"),
+            ));
+        }
+        Ok(self.root)
+    }
+}
+
+/// Reads the input into the kept elements and mapped statements.
+fn parse<R: BufRead>(input: R) -> Result<Root, ReadError> {
+    let mut reader = NsReader::from_reader(LineCounter {
+        inner: input,
+        newlines: 0,
+    });
     reader.config_mut().expand_empty_elements = true;
     let mut buf = Vec::new();
-    let mut open: Vec<Node> = Vec::new();
-    let mut root: Option<(Node, String)> = None;
-    let mut root_namespace = String::new();
+    let mut tree = Tree {
+        kept: Vec::new(),
+        skipped_names: String::new(),
+        skipped_starts: Vec::new(),
+        root: Root::None,
+    };
     loop {
         let position = reader.buffer_position();
+        // The reader has consumed the input up to this event's first byte, so the line
+        // breaks it has seen are those before the event.
+        let line = reader.get_ref().newlines + 1;
         let (namespace, event) = match reader.read_resolved_event_into(&mut buf) {
             Ok(resolved) => resolved,
-            Err(source) => {
-                return Err(ReadError::Xml {
-                    position: reader.error_position(),
-                    source,
-                });
-            }
+            Err(source) => return Err(xml_error(reader.error_position(), source)),
         };
         match event {
-            Event::Start(start) => {
-                if open.is_empty() {
-                    if root.is_some() {
-                        return Err(malformed(position, "a second root element"));
-                    }
-                    root_namespace = match namespace {
-                        ResolveResult::Bound(ns) => ns.into_inner().to_owned(),
-                        _ => String::new(),
-                    };
-                }
-                open.push(start_node(&start, open.last(), position)?);
-            }
-            Event::End(_) => {
-                let node = open
-                    .pop()
-                    .ok_or_else(|| malformed(position, "an end tag without a start tag"))?;
-                match open.last_mut() {
-                    Some(parent) => parent.children.push(node),
-                    None => root = Some((node, std::mem::take(&mut root_namespace))),
+            Event::Start(start) => tree.start(&start, namespace, position, line)?,
+            Event::End(_) => tree.end(position)?,
+            Event::Text(text) => {
+                if let Some(sink) = tree.text_sink() {
+                    sink.push_str(&text.xml10_content());
                 }
             }
-            Event::Text(text) => push_text(&mut open, &text.xml10_content()),
-            Event::CData(data) => push_text(&mut open, &data.xml10_content()),
+            Event::CData(data) => {
+                if let Some(sink) = tree.text_sink() {
+                    sink.push_str(&data.xml10_content());
+                }
+            }
             Event::GeneralRef(reference) => {
                 let c = resolve_reference(&reference).ok_or_else(|| {
                     malformed(position, &format!("unknown entity &{};", &*reference))
                 })?;
-                let mut utf8 = [0; 4];
-                push_text(&mut open, c.encode_utf8(&mut utf8));
+                if let Some(sink) = tree.text_sink() {
+                    sink.push(c);
+                }
             }
             Event::Eof => break,
             _ => {}
         }
         buf.clear();
     }
-    if let Some(unclosed) = open.last() {
-        return Err(malformed(
-            reader.buffer_position(),
-            &format!("the input ends inside <{}>", unclosed.name),
-        ));
-    }
-    root.ok_or_else(|| ReadError::NotCamt("the input has no root element".to_owned()))
+    tree.finish(reader.buffer_position())
 }
 
-fn start_node(start: &BytesStart, parent: Option<&Node>, position: u64) -> Result<Node, ReadError> {
-    let name = start.local_name().into_inner().to_owned();
-    let path = match parent {
-        None => name.clone(),
-        Some(parent) => {
-            let index = parent.children(&name).count() + 1;
-            if INDEXED.contains(&name.as_str()) || index > 1 {
-                format!("{}/{}[{}]", parent.path, name, index)
-            } else {
-                format!("{}/{}", parent.path, name)
-            }
+/// Appends an element name for a message, cut short: XML does not bound names, and a
+/// message should not carry megabytes of one.
+fn push_name(out: &mut String, name: &str) {
+    const MAX_SHOWN: usize = 64;
+    match name.char_indices().nth(MAX_SHOWN) {
+        Some((end, _)) => {
+            out.push_str(&name[..end]);
+            out.push('…');
         }
-    };
-    let ccy = match start.try_get_attribute("Ccy") {
-        Ok(Some(attribute)) => Some(
+        None => out.push_str(name),
+    }
+}
+
+fn ccy_attribute(start: &BytesStart, position: u64) -> Result<Option<String>, ReadError> {
+    match start.try_get_attribute("Ccy") {
+        Ok(Some(attribute)) => Ok(Some(
             attribute
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|source| ReadError::Xml { position, source })?
+                .map_err(|source| xml_error(position, source))?
                 .into_owned(),
-        ),
-        Ok(None) => None,
-        Err(error) => {
-            return Err(ReadError::Xml {
-                position,
-                source: error.into(),
-            });
-        }
-    };
-    Ok(Node {
-        name,
-        path,
-        position,
-        ccy,
-        text: String::new(),
-        children: Vec::new(),
-    })
+        )),
+        Ok(None) => Ok(None),
+        Err(error) => Err(ReadError::Xml {
+            position,
+            source: error.into(),
+        }),
+    }
 }
 
-fn push_text(open: &mut [Node], text: &str) {
-    if let Some(node) = open.last_mut() {
-        node.text.push_str(text);
+fn xml_error(position: u64, source: quick_xml::Error) -> ReadError {
+    match source {
+        quick_xml::Error::Io(source) => ReadError::Io { position, source },
+        source => ReadError::Xml { position, source },
     }
 }
 
@@ -595,5 +1017,300 @@ fn malformed(position: u64, message: &str) -> ReadError {
     ReadError::Malformed {
         position,
         message: message.to_owned(),
+    }
+}
+
+/// Counts the line breaks the XML reader consumes, for messages: quick-xml reports
+/// byte offsets only.
+struct LineCounter<R> {
+    inner: R,
+    newlines: u64,
+}
+
+fn count_newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+impl<R: BufRead> Read for LineCounter<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(out)?;
+        self.newlines += count_newlines(out.get(..read).unwrap_or_default());
+        Ok(read)
+    }
+}
+
+impl<R: BufRead> BufRead for LineCounter<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        // The caller has just seen these bytes through `fill_buf`, so asking again
+        // returns them from the buffer without reading.
+        if amount > 0
+            && let Ok(buffered) = self.inner.fill_buf()
+        {
+            self.newlines += count_newlines(buffered.get(..amount).unwrap_or(buffered));
+        }
+        self.inner.consume(amount);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The schema: which elements are kept
+
+/// What the reader does with an element of the schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Kept in its parent.
+    Plain,
+    /// Read only for a non-blank text, so not kept when blank (`Ustrd`, `AddtlInf`).
+    Lines,
+    /// `BkToCstmrStmt` / `BkToCstmrAcctRpt`: collects its statements.
+    Body,
+    /// `Stmt` / `Rpt`: mapped when it ends, collects its balances and entries.
+    Statement,
+    /// `Bal`: mapped when it ends.
+    Balance,
+    /// `Ntry`: mapped when it ends.
+    Entry,
+}
+
+/// An element the mapping reads, with those of its children it reads; anything else is
+/// skipped, never kept.
+#[derive(Debug)]
+struct Elem {
+    name: &'static str,
+    /// Read with `children` (each one kept) rather than `child` (only the first kept).
+    many: bool,
+    /// Its text is read.
+    text: bool,
+    kind: Kind,
+    children: &'static [Elem],
+}
+
+const fn leaf(name: &'static str) -> Elem {
+    Elem {
+        name,
+        many: false,
+        text: true,
+        kind: Kind::Plain,
+        children: &[],
+    }
+}
+
+const fn group(name: &'static str, children: &'static [Elem]) -> Elem {
+    Elem {
+        name,
+        many: false,
+        text: false,
+        kind: Kind::Plain,
+        children,
+    }
+}
+
+const fn repeated(name: &'static str, kind: Kind, children: &'static [Elem]) -> Elem {
+    Elem {
+        name,
+        many: true,
+        text: false,
+        kind,
+        children,
+    }
+}
+
+const fn lines(name: &'static str) -> Elem {
+    Elem {
+        name,
+        many: true,
+        text: true,
+        kind: Kind::Lines,
+        children: &[],
+    }
+}
+
+const fn body(name: &'static str) -> Elem {
+    Elem {
+        name,
+        many: false,
+        text: false,
+        kind: Kind::Body,
+        children: BODY,
+    }
+}
+
+const REPORT_BODY: &str = "BkToCstmrAcctRpt";
+const DOCUMENT: Elem = group("Document", &[body("BkToCstmrStmt"), body(REPORT_BODY)]);
+const BODY: &[Elem] = &[
+    group("GrpHdr", &[leaf("MsgId"), leaf("CreDtTm")]),
+    repeated("Stmt", Kind::Statement, STATEMENT),
+    repeated("Rpt", Kind::Statement, STATEMENT),
+];
+const STATEMENT: &[Elem] = &[
+    leaf("Id"),
+    leaf("ElctrncSeqNb"),
+    leaf("LglSeqNb"),
+    leaf("CreDtTm"),
+    group("FrToDt", &[leaf("FrDtTm"), leaf("ToDtTm")]),
+    group("Acct", ACCOUNT),
+    repeated("Bal", Kind::Balance, BALANCE),
+    group("TxsSummry", SUMMARY),
+    repeated("Ntry", Kind::Entry, ENTRY),
+    leaf("AddtlStmtInf"),
+];
+const ACCOUNT: &[Elem] = &[
+    group("Id", ACCOUNT_ID),
+    leaf("Ccy"),
+    leaf("Nm"),
+    group("Ownr", &[leaf("Nm"), group("Pty", &[leaf("Nm")])]),
+    group(
+        "Svcr",
+        &[group(
+            "FinInstnId",
+            &[leaf("BIC"), leaf("BICFI"), leaf("Nm")],
+        )],
+    ),
+];
+const ACCOUNT_ID: &[Elem] = &[leaf("IBAN"), group("Othr", &[leaf("Id")])];
+const CODE_OR_PROPRIETARY: &[Elem] = &[leaf("Cd"), leaf("Prtry")];
+const TYPE: &[Elem] = &[group("CdOrPrtry", CODE_OR_PROPRIETARY)];
+const DATE: &[Elem] = &[leaf("Dt"), leaf("DtTm")];
+const BALANCE: &[Elem] = &[
+    group("Tp", TYPE),
+    leaf("Amt"),
+    leaf("CdtDbtInd"),
+    group("Dt", DATE),
+];
+const TOTAL: &[Elem] = &[leaf("NbOfNtries"), leaf("Sum")];
+const SUMMARY: &[Elem] = &[group("TtlCdtNtries", TOTAL), group("TtlDbtNtries", TOTAL)];
+const ENTRY: &[Elem] = &[
+    leaf("NtryRef"),
+    leaf("Amt"),
+    leaf("CdtDbtInd"),
+    leaf("RvslInd"),
+    // A code in V02, `Sts/Cd` later.
+    Elem {
+        name: "Sts",
+        many: false,
+        text: true,
+        kind: Kind::Plain,
+        children: &[leaf("Cd")],
+    },
+    group("BookgDt", DATE),
+    group("ValDt", DATE),
+    leaf("AcctSvcrRef"),
+    group("BkTxCd", BANK_TRANSACTION_CODE),
+    repeated(
+        "NtryDtls",
+        Kind::Plain,
+        &[repeated("TxDtls", Kind::Plain, DETAILS)],
+    ),
+    leaf("AddtlNtryInf"),
+];
+const BANK_TRANSACTION_CODE: &[Elem] = &[
+    group(
+        "Domn",
+        &[leaf("Cd"), group("Fmly", &[leaf("Cd"), leaf("SubFmlyCd")])],
+    ),
+    group("Prtry", &[leaf("Cd"), leaf("Issr")]),
+];
+const DETAILS: &[Elem] = &[
+    group(
+        "Refs",
+        &[
+            leaf("AcctSvcrRef"),
+            leaf("PmtInfId"),
+            leaf("InstrId"),
+            leaf("EndToEndId"),
+            leaf("TxId"),
+            leaf("MndtId"),
+        ],
+    ),
+    group("AmtDtls", &[group("TxAmt", &[leaf("Amt")])]),
+    group("BkTxCd", BANK_TRANSACTION_CODE),
+    group(
+        "RltdPties",
+        &[
+            group("Dbtr", PARTY),
+            group("DbtrAcct", &[group("Id", ACCOUNT_ID)]),
+            group("Cdtr", PARTY),
+            group("CdtrAcct", &[group("Id", ACCOUNT_ID)]),
+        ],
+    ),
+    group("Purp", CODE_OR_PROPRIETARY),
+    group(
+        "RmtInf",
+        &[
+            lines("Ustrd"),
+            repeated(
+                "Strd",
+                Kind::Plain,
+                &[group("CdtrRefInf", &[group("Tp", TYPE), leaf("Ref")])],
+            ),
+        ],
+    ),
+    group(
+        "RtrInf",
+        &[lines("AddtlInf"), group("Rsn", CODE_OR_PROPRIETARY)],
+    ),
+    leaf("AddtlTxInf"),
+];
+/// `Nm` directly (V02) or under `Pty` (V04 and later).
+const PARTY: &[Elem] = &[
+    group("Pty", PARTY_DETAILS),
+    leaf("Nm"),
+    group("Id", PARTY_ID),
+];
+const PARTY_DETAILS: &[Elem] = &[leaf("Nm"), group("Id", PARTY_ID)];
+const PARTY_ID: &[Elem] = &[
+    repeated("PrvtId", Kind::Plain, OTHER_IDS),
+    repeated("OrgId", Kind::Plain, OTHER_IDS),
+];
+const OTHER_IDS: &[Elem] = &[repeated(
+    "Othr",
+    Kind::Plain,
+    &[leaf("Id"), group("SchmeNm", &[leaf("Prtry")])],
+)];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every element's children fit the per-element counters and bit set.
+    #[test]
+    fn schema_fits_the_counters() {
+        fn walk(elem: &Elem, depth: usize) {
+            assert!(elem.children.len() <= MAX_CHILDREN, "{}", elem.name);
+            assert!(depth < MAX_DEPTH);
+            for child in elem.children {
+                walk(child, depth + 1);
+            }
+        }
+        walk(&DOCUMENT, 1);
+    }
+
+    #[test]
+    fn exact_decimals() {
+        assert_eq!(exact_decimal("12.50"), Some(Decimal::new(1250, 2)));
+        assert_eq!(exact_decimal("+.5"), Some(Decimal::new(5, 1)));
+        assert_eq!(exact_decimal("-1."), Some(Decimal::new(-1, 0)));
+        assert_eq!(
+            exact_decimal("0.1000000000000000000000000000000000"),
+            Some(Decimal::new(1, 1))
+        );
+        for refused in [
+            "",
+            ".",
+            "-",
+            "1e5",
+            "1_000",
+            " 1",
+            "0x10",
+            "0.00000000000000000000000000001",
+            "79228162514264337593543950335.4",
+            "79228162514264337593543950336",
+        ] {
+            assert_eq!(exact_decimal(refused), None, "{refused:?}");
+        }
     }
 }

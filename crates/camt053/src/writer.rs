@@ -60,6 +60,10 @@ pub enum WriteError {
         amount: Decimal,
         digits: u32,
     },
+    /// A total (`TxsSummry`) that cannot be computed: the amounts add up past
+    /// [`Decimal`]'s range (about 7.9e28).
+    #[error("{path}: the amounts add up to more than a decimal can hold")]
+    AmountOverflow { path: String },
     #[error("{path}: number {value} has more than {max_digits} digits")]
     NumberTooLarge {
         path: String,
@@ -274,9 +278,13 @@ fn write_summary<W: Write>(
     out.start("TxsSummry")?;
     out.start("TtlNtries")?;
     out.number("NbOfNtries", summary.count(), MAX_COUNT_DIGITS)?;
-    out.decimal("Sum", summary.sum())?;
-    out.decimal("TtlNetNtryAmt", summary.net().abs())?;
-    out.code("CdtDbtInd", CreditDebit::of(summary.net()).code())?;
+    let sum = summary.checked_sum().ok_or_else(|| out.overflow("Sum"))?;
+    out.decimal("Sum", sum)?;
+    let net = summary
+        .checked_net()
+        .ok_or_else(|| out.overflow("TtlNetNtryAmt"))?;
+    out.decimal("TtlNetNtryAmt", net.abs())?;
+    out.code("CdtDbtInd", CreditDebit::of(net).code())?;
     out.end()?;
     if summary.credit_count > 0 {
         out.start("TtlCdtNtries")?;
@@ -699,7 +707,8 @@ impl<W: Write> Out<W> {
 
     /// A `DecimalNumber` (TxsSummry sums): 17 fraction digits and 18 digits at most.
     fn decimal(&mut self, name: &'static str, value: Decimal) -> Result<(), WriteError> {
-        check::amount(value, 17).map_err(|issue| self.amount_error(name, value, issue))?;
+        check::amount(value, check::DECIMAL_FRACTION_DIGITS)
+            .map_err(|issue| self.amount_error(name, value, issue))?;
         self.newline()?;
         self.xml.write_event(Event::Start(BytesStart::new(name)))?;
         self.write_decimal_text(value)?;
@@ -787,6 +796,12 @@ impl<W: Write> Out<W> {
         }
         path.push_str(leaf);
         path
+    }
+
+    fn overflow(&self, leaf: &str) -> WriteError {
+        WriteError::AmountOverflow {
+            path: self.path(leaf),
+        }
     }
 
     fn missing(&self, leaf: &str) -> WriteError {
