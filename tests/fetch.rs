@@ -352,9 +352,14 @@ fn incremental_fetches_deliver_new_and_backdated_transactions_once_with_a_chain(
 
 #[test]
 fn incremental_reads_cost_one_page_per_hundred_new_transactions_plus_one() {
+    // Trusting creation order (no look-back window): the cheapest read there is.
     let env = SimEnv::start(250);
     let account = env.accounts()[0].clone();
-    env.write_config(std::slice::from_ref(&account), &days_ago(400), "");
+    env.write_config(
+        std::slice::from_ref(&account),
+        &days_ago(400),
+        "lookback_days = 0",
+    );
     fetch_ok(&env, &[]);
     for (new, pages) in [(0, 1), (150, 3), (100, 2)] {
         env.sim.add_transactions(&account.id, new);
@@ -1122,5 +1127,50 @@ fn no_secret_or_token_in_any_output_or_state_file() {
     assert!(
         checked >= 3,
         "the ledger, the lock and the files were checked"
+    );
+}
+
+// ---- listing order (issue #10) ---------------------------------------------------------
+
+#[test]
+fn a_late_booking_below_known_transactions_is_delivered_in_either_listing_order() {
+    for order in [
+        ponto_sim::ListingOrder::Created,
+        ponto_sim::ListingOrder::Execution,
+    ] {
+        let env = SimEnv::start(2500);
+        env.sim.set_listing_order(order);
+        let account = env.accounts()[0].clone();
+        env.write_config(std::slice::from_ref(&account), &days_ago(60), "");
+        fetch_ok(&env, &[]);
+        let late = env.sim.add_backdated_transaction(&account.id, 4);
+        let before = transaction_pages(&env, &account);
+        fetch_ok(&env, &[]);
+        let pages = transaction_pages(&env, &account) - before;
+        let counts = env.delivered_counts();
+        assert_eq!(counts.get(&hyphenless(&late)), Some(&1), "{order:?}");
+        assert!(counts.values().all(|n| *n == 1), "{order:?}");
+        eprintln!("{order:?}: incremental read of 1 new transaction: {pages} page(s)");
+    }
+}
+
+#[test]
+fn without_a_look_back_execution_order_would_lose_the_late_booking() {
+    let env = SimEnv::start(2500);
+    env.sim
+        .set_listing_order(ponto_sim::ListingOrder::Execution);
+    let account = env.accounts()[0].clone();
+    env.write_config(
+        std::slice::from_ref(&account),
+        &days_ago(60),
+        "lookback_days = 0",
+    );
+    fetch_ok(&env, &[]);
+    let late = env.sim.add_backdated_transaction(&account.id, 4);
+    fetch_ok(&env, &[]);
+    assert_eq!(
+        env.delivered_counts().get(&hyphenless(&late)),
+        None,
+        "lookback_days = 0 trusts creation order: this is what the window protects against"
     );
 }

@@ -302,3 +302,189 @@ fn logs_carry_no_colour_codes_off_a_terminal() {
         run.stderr
     );
 }
+
+// ---- issue #9: problems in status, status --check --------------------------------------
+
+fn status_json(env: &SimEnv, day: i64) -> serde_json::Value {
+    let run = crate::sim_env::live_on(env, day, &["status", "--json"]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    serde_json::from_str(&run.stdout).expect("JSON")
+}
+
+fn kinds(status: &serde_json::Value) -> Vec<String> {
+    status
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .flat_map(|a| a["problems"].as_array().cloned().unwrap_or_default())
+        .map(|p| p["kind"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn status_check_is_0_when_all_is_well_and_1_with_a_problem() {
+    let env = env_with_two_accounts();
+    delivered_once(&env);
+    env.erp_takes_files();
+    let ok = live(&env, &["status", "--check"]);
+    assert_eq!(ok.code, 0, "{ok:#?}");
+    assert!(ok.stdout.starts_with("ok"), "{ok:#?}");
+    assert!(kinds(&status_json(&env, 0)).is_empty());
+
+    // A file the ERP has not taken after a day (pickup_warn_after defaults to 2h).
+    let account = env.accounts()[0].clone();
+    env.sim.add_transactions(&account.id, 1);
+    delivered_once(&env);
+    let late = crate::sim_env::live_on(&env, 1, &["status", "--check"]);
+    assert_eq!(late.code, 1, "{late:#?}");
+    assert!(late.stdout.contains("not_picked_up"), "{late:#?}");
+    assert_eq!(kinds(&status_json(&env, 1)), ["not_picked_up"]);
+}
+
+#[test]
+fn rejected_credentials_show_as_a_failed_last_run_not_ok() {
+    let env = env_with_two_accounts();
+    delivered_once(&env);
+    env.erp_takes_files();
+    let config = std::fs::read_to_string(env.config_path()).expect("config");
+    let (_, secret) = env.sim.credentials();
+    std::fs::write(
+        env.config_path(),
+        config.replace(&secret, "wrong-secret-0123456789"),
+    )
+    .expect("config");
+    assert_eq!(live(&env, &["fetch"]).code, 78);
+    let status = status_json(&env, 0);
+    assert_eq!(
+        kinds(&status),
+        ["last_run_failed", "last_run_failed"],
+        "{status:#}"
+    );
+    let text = live(&env, &["status"]);
+    assert!(text.stdout.contains("PROBLEM"), "{text:#?}");
+    assert_eq!(live(&env, &["status", "--check"]).code, 1);
+}
+
+#[test]
+fn a_transaction_held_back_shows_as_a_problem() {
+    let env = env_with_two_accounts();
+    let account = env.accounts()[0].clone();
+    env.sim.add_transaction(
+        &account.id,
+        ponto_sim::NewTransaction {
+            amount: "12.345".into(),
+            ..Default::default()
+        },
+    );
+    let run = live(&env, &["fetch"]);
+    assert_eq!(run.code, 65, "{run:#?}");
+    let status = status_json(&env, 0);
+    assert!(
+        kinds(&status).contains(&"held_back".to_owned()),
+        "{status:#}"
+    );
+}
+
+#[test]
+fn a_run_overlapping_another_is_silent_under_q_but_still_exits_75() {
+    let env = env_with_two_accounts();
+    delivered_once(&env);
+    // Another process holds the lock (as a long run would).
+    let lock = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(env.path().join("state/ponto2camt.lock"))
+        .expect("lock file");
+    lock.try_lock().expect("locked");
+    let quiet = live(&env, &["-q", "fetch"]);
+    assert_eq!(quiet.code, 75, "{quiet:#?}");
+    assert_eq!(quiet.stderr.trim(), "", "cron would mail this");
+    assert_eq!(quiet.stdout.trim(), "");
+    let loud = live(&env, &["fetch"]);
+    assert_eq!(loud.code, 75);
+    assert!(loud.stderr.contains("holds the lock"), "{loud:#?}");
+}
+
+// ---- 19, 22: bad numbers and days are bad data (65), never a panic or an I/O error -----
+
+fn bundle_with(balance: &str, amount: &str, executed: &str) -> String {
+    format!(
+        r#"{{"account": {{"type": "account", "id": "a", "attributes": {{"reference": "BE68539007547034", "referenceType": "IBAN", "currency": "EUR", "currentBalance": {balance}}}}},
+  "transactions": [{{"type": "transaction", "id": "6e1b2a4c-9f3d-4d2e-8a7b-1c2d3e4f5a6b",
+    "attributes": {{"amount": {amount}, "currency": "EUR", "executionDate": "{executed}", "valueDate": "{executed}"}}}}]}}"#
+    )
+}
+
+fn convert_text(bundle: &str, extra: &[&str]) -> Run {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("b.json"), bundle).expect("bundle");
+    std::fs::create_dir_all(dir.path().join("out")).expect("out");
+    let mut args = vec!["convert", "b.json", "-o", "out"];
+    args.extend_from_slice(extra);
+    let result = run(&args, dir.path());
+    assert!(
+        xml_files(&dir.path().join("out")).is_empty(),
+        "nothing is written for a bad bundle"
+    );
+    result
+}
+
+#[test]
+fn amounts_at_the_decimal_limit_are_bad_data_naming_the_field() {
+    const MAX: &str = "79228162514264337593543950335";
+    let cases = [
+        (
+            bundle_with(&format!("-{MAX}"), "1", "2026-03-01T10:00:00Z"),
+            vec![],
+        ),
+        (
+            bundle_with("10", "1", "2026-03-01T10:00:00Z"),
+            vec!["--opening-balance", MAX],
+        ),
+        (
+            bundle_with("1000000000000000000", "1", "2026-03-01T10:00:00Z"),
+            vec![],
+        ),
+    ];
+    for (bundle, extra) in cases {
+        let run = convert_text(&bundle, &extra);
+        assert_eq!(run.code, 65, "{run:#?}");
+        assert!(run.stderr.contains("balance"), "names the field: {run:#?}");
+        assert!(!run.stderr.contains("panicked"), "{run:#?}");
+    }
+}
+
+#[test]
+fn a_booking_day_outside_years_1_to_9999_is_bad_data() {
+    for executed in ["9999-12-31T23:30:00Z", "0000-06-01T10:00:00Z"] {
+        let run = convert_text(&bundle_with("10", "1", executed), &[]);
+        assert_eq!(run.code, 65, "{executed}: {run:#?}");
+        assert!(run.stderr.contains("executionDate"), "{run:#?}");
+    }
+}
+
+#[test]
+fn inspect_of_amounts_at_the_decimal_limit_is_no_panic() {
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("b.json"),
+        bundle_with("10", "1", "2026-03-01T10:00:00Z"),
+    )
+    .expect("bundle");
+    assert_eq!(run(&["convert", "b.json", "-o", "."], dir.path()).code, 0);
+    let file = xml_files(dir.path()).pop().expect("a statement");
+    let text = std::fs::read_to_string(&file).expect("xml");
+    let huge = text.replacen(
+        "<Amt Ccy=\"EUR\">1.00</Amt>",
+        "<Amt Ccy=\"EUR\">79228162514264337593543950335</Amt>",
+        2,
+    );
+    assert_ne!(huge, text, "the amounts were replaced");
+    std::fs::write(&file, huge).expect("xml");
+    let inspected = run(&["inspect", file.to_str().expect("path")], dir.path());
+    assert!(
+        inspected.code == 0 || inspected.code == 65,
+        "{inspected:#?}"
+    );
+    assert!(!inspected.stderr.contains("panicked"), "{inspected:#?}");
+}

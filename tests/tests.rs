@@ -4,6 +4,8 @@
 mod sim_env;
 mod util;
 
+mod cli;
+mod contrib;
 mod convert;
 mod inspect;
 mod roundtrip;
@@ -13,3 +15,4 @@ mod fetch;
 mod hardening;
 mod hardening_delivery;
 mod ponto_commands;
+mod watch;

@@ -8,11 +8,24 @@ use rust_decimal::Decimal;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+/// The exit codes, in `--help` and the man page (the README has the same table).
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0   ok
+  1   status --check: some account has a problem
+  2   usage: the command line is wrong
+  65  bad input data (a bundle, a camt file, a transaction that cannot be converted)
+  69  Ponto could not be reached after several tries (nothing lost: run again later)
+  74  a file or folder could not be read or written
+  75  temporary failure, retry later (another run holds the state folder; rate limited; stopped by a signal)
+  78  configuration or credentials wrong";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "ponto2camt",
     version,
-    about = "Ponto bank transactions into camt.053.001.02 statement files"
+    about = "Ponto bank transactions into camt.053.001.02 statement files",
+    after_help = EXIT_CODES
 )]
 pub struct Cli {
     /// Configuration file [default: ./ponto2camt.toml].
@@ -34,6 +47,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Fetch new booked transactions and publish them as camt.053 files into the drop folder.
     Fetch(FetchArgs),
+    /// Run as a daemon: scheduled fetches, an inbox folder for bundles, pickup monitoring.
+    Watch(WatchArgs),
     /// Per account: last run, exported statements, balance check, files waiting for the ERP.
     Status(StatusArgs),
     /// Check the configuration file (with --online also the credentials and accounts).
@@ -48,6 +63,15 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Run a Ponto API simulator on loopback (for trying things out and for tests).
     Simulate(SimulateArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `ponto2camt man > /usr/share/man/man1/ponto2camt.1`.
+    Man,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, clap::Args)]
@@ -55,6 +79,10 @@ pub struct DemoArgs {
     /// Folder for the demo's configuration, state and drop folder.
     #[arg(long, default_value = "ponto2camt-demo")]
     pub dir: PathBuf,
+    /// Then keep running as the daemon: the "bank" books a few transactions every few
+    /// seconds, bundles dropped into DIR/inbox are delivered; Ctrl-C stops.
+    #[arg(long)]
+    pub watch: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -81,10 +109,24 @@ pub struct FetchArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    /// Between scheduled fetches, e.g. 90s, 15m, 1h (overrides [watch] interval).
+    #[arg(long, value_parser = parse_interval)]
+    pub interval: Option<std::time::Duration>,
+}
+
+fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
+    pipeline::config::parse_duration(text)
+}
+
+#[derive(Debug, clap::Args)]
 pub struct StatusArgs {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+    /// For monitoring: print only the problems (or "ok") and exit 1 when there is one.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -106,8 +148,8 @@ pub struct ExportArgs {
     /// Only these accounts (IBAN; repeatable).
     #[arg(long = "account", value_name = "IBAN")]
     pub accounts: Vec<String>,
-    /// Only transactions executed on or after this day (YYYY-MM-DD).
-    #[arg(long)]
+    /// Only transactions executed on or after this day: 2026-11-01, 1.11.2026 or 01/11/2026 (day first).
+    #[arg(long, value_parser = parse_day)]
     pub since: Option<chrono::NaiveDate>,
     /// Folder for the bundles.
     #[arg(long, default_value = ".")]
@@ -142,7 +184,7 @@ pub struct ConvertArgs {
     #[arg(long, default_value = "per-file", value_parser = parse_convert_grouping())]
     pub grouping: Grouping,
     /// Time zone for booking days (overrides the bank's), e.g. Europe/Brussels.
-    #[arg(long = "timezone")]
+    #[arg(long = "timezone", value_parser = parse_time_zone)]
     pub time_zone: Option<String>,
     /// Opening balance of the first statement (default: currentBalance minus the bundle's transactions).
     #[arg(long, value_parser = parse_amount, allow_hyphen_values = true)]
@@ -163,6 +205,24 @@ pub struct InspectArgs {
     /// Exit 65 when the lint finds an error.
     #[arg(long)]
     pub strict: bool,
+}
+
+/// A day as people type it: ISO `2026-11-01`, or day first `1.11.2026`, `01/11/2026`.
+fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
+    let text = text.trim();
+    ["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y"]
+        .iter()
+        .find_map(|format| chrono::NaiveDate::parse_from_str(text, format).ok())
+        .ok_or_else(|| format!("{text:?} is not a day: write it as 2026-11-01 (or 1.11.2026)"))
+}
+
+fn parse_time_zone(text: &str) -> Result<String, String> {
+    text.trim()
+        .parse::<chrono_tz::Tz>()
+        .map(|_| text.trim().to_owned())
+        .map_err(|_| {
+            format!("{text:?} is not a time zone: use an IANA name such as Europe/Brussels")
+        })
 }
 
 fn parse_amount(text: &str) -> Result<Decimal, String> {

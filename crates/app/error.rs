@@ -26,6 +26,8 @@ pub enum ExitKind {
     TempFail,
     /// 78: configuration or credentials are wrong.
     Config,
+    /// `status --check`: the state is readable, and some account has a problem.
+    Problems(u8),
 }
 
 impl ExitKind {
@@ -37,6 +39,7 @@ impl ExitKind {
             ExitKind::Io => 74,
             ExitKind::TempFail => 75,
             ExitKind::Config => 78,
+            ExitKind::Problems(code) => code,
         }
     }
 }
@@ -52,6 +55,9 @@ pub struct CliError {
     pub kind: ExitKind,
     pub message: String,
     pub hints: Vec<String>,
+    /// An overlap with another run (the state folder's lock is held): with `-q` it is not
+    /// printed, so that cron mails only real problems. The exit code still says 75.
+    pub overlap: bool,
 }
 
 impl CliError {
@@ -60,6 +66,17 @@ impl CliError {
             kind,
             message: message.into(),
             hints: Vec::new(),
+            overlap: false,
+        }
+    }
+
+    /// `status --check` found problems: nothing more to print, only the exit code.
+    pub fn problems_found(code: u8) -> Self {
+        CliError {
+            kind: ExitKind::Problems(code),
+            message: String::new(),
+            hints: Vec::new(),
+            overlap: false,
         }
     }
 
@@ -71,6 +88,9 @@ impl CliError {
 
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.message.is_empty() {
+            return Ok(());
+        }
         write!(f, "error: {}", self.message)?;
         for hint in &self.hints {
             write!(f, "\nhint: {hint}")?;
@@ -98,6 +118,7 @@ impl From<Error> for CliError {
     fn from(error: Error) -> Self {
         let mut cli = CliError::new(error.kind().into(), error.to_string());
         cli.hints = hints(&error);
+        cli.overlap = matches!(error, Error::Lock(LockError::Held { .. }));
         cli
     }
 }
@@ -163,6 +184,12 @@ fn fixed_hints(error: &Error) -> Vec<&'static str> {
         Error::Convert(pipeline::convert::ConvertFailure::Exists(_)) => {
             vec!["pass --force to replace it, or -o to write elsewhere"]
         }
+        Error::Delivery(pipeline::delivery::DeliveryError::Clash { .. }) => vec![
+            "move that file out of the drop folder (it is not ponto2camt's); the next run delivers the statement",
+        ],
+        Error::Delivery(pipeline::delivery::DeliveryError::Damaged { .. }) => vec![
+            "restore state_dir from a backup taken after this statement was recorded; the ledger cannot render its transactions again",
+        ],
         Error::Convert(pipeline::convert::ConvertFailure::NoOpeningBalance(_)) => {
             vec!["pass --opening-balance AMOUNT"]
         }
@@ -209,5 +236,6 @@ fn severity(kind: ExitKind) -> u8 {
         ExitKind::Data => 3,
         ExitKind::Io => 2,
         ExitKind::TempFail => 1,
+        ExitKind::Problems(_) => 0,
     }
 }

@@ -7,6 +7,7 @@ mod error;
 mod logging;
 mod output;
 mod signals;
+mod systemd;
 
 use clap::Parser;
 use error::{ExitKind, Failures};
@@ -29,10 +30,14 @@ fn main() -> ExitCode {
             };
         }
     };
+    let quiet = cli.quiet;
     match commands::dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(errors) => {
-            for error in &errors {
+            // Under -q an overlap with another run says nothing (cron would mail it).
+            let hidden = |e: &error::CliError| e.message.is_empty() || (quiet && e.overlap);
+            let shown = |e: &&error::CliError| !hidden(e);
+            for error in errors.iter().filter(shown) {
                 eprintln!("{error}");
             }
             Failures(errors)

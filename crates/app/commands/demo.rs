@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 /// Small enough to finish in seconds, large enough to fill a few statements.
 const DEMO_TRANSACTIONS: usize = 40;
 const DEMO_ACCOUNTS: usize = 2;
+/// How often the demo's bank books and its daemon fetches.
+const BOOK_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The first line of the configuration the demo writes: how a later demo knows the
 /// folder is its own and may be started afresh.
@@ -73,8 +75,58 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
             format!("{twice} TWICE")
         }
     );
-    println!("Try: ponto2camt --config {} status", config_path.display());
-    Ok(())
+    let me = program_name();
+    if !args.watch {
+        println!(
+            "Try: {me} --config {} status\n(the simulator is gone once the demo ends; `{me} demo --watch` keeps it running)",
+            config_path.display()
+        );
+        return Ok(());
+    }
+    watch(&sim, pipeline, dir, &config_path, &me)
+}
+
+/// How this program was started, so that the commands shown can be run as written
+/// (after `cargo run` the binary is not on PATH).
+fn program_name() -> String {
+    std::env::current_exe()
+        .ok()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "ponto2camt".into())
+}
+
+/// The demo as a daemon: the bank books every few seconds, the inbox takes bundles.
+fn watch(
+    sim: &Simulator,
+    pipeline: Pipeline,
+    dir: &Path,
+    config_path: &Path,
+    me: &str,
+) -> Result<(), CliError> {
+    let io = |e: std::io::Error| CliError::new(ExitKind::Io, format!("{}: {e}", dir.display()));
+    std::fs::create_dir_all(dir.join("inbox")).map_err(io)?;
+    let mut text = std::fs::read_to_string(config_path).map_err(io)?;
+    text.push_str(&format!(
+        "\n[watch]\ninterval = \"{}s\"\ninbox_dir = \"inbox\"\n",
+        BOOK_EVERY.as_secs()
+    ));
+    std::fs::write(config_path, text).map_err(io)?;
+    let config = super::load_config(Some(config_path))?;
+    let mut pipeline = pipeline;
+    pipeline.reconfigure(config)?;
+    let _booker = sim.start_booking_every(BOOK_EVERY);
+    println!(
+        "\n== watching: the bank books a transaction on each account every {} s; files appear in {}",
+        BOOK_EVERY.as_secs(),
+        dir.join("drop").display()
+    );
+    println!(
+        "Drop a bundle into {} (try: PONTO_API_URL={} PONTO_CLIENT_ID=… {me} export), see {me} --config {} status; Ctrl-C stops.",
+        dir.join("inbox").display(),
+        sim.base_url(),
+        config_path.display()
+    );
+    super::watch::serve(pipeline, Some(config_path.to_path_buf()), None)
 }
 
 /// A new folder, or one a previous demo made (its state and drop folder are cleared, so

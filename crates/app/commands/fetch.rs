@@ -8,7 +8,7 @@ use pipeline::matching::normalize_iban;
 use pipeline::{FetchOptions, FetchReport, NewLedger, Pipeline};
 use std::path::Path;
 
-pub fn run(config_path: Option<&Path>, args: &FetchArgs) -> Outcome {
+pub fn run(config_path: Option<&Path>, args: &FetchArgs, quiet: bool) -> Outcome {
     crate::signals::exit_on_stop_signals("fetch");
     let config = load_config(config_path).map_err(|e| vec![e])?;
     let options = FetchOptions {
@@ -34,11 +34,37 @@ pub fn run(config_path: Option<&Path>, args: &FetchArgs) -> Outcome {
     }
     let report = pipeline.fetch(&options);
     print_report(&recovered, &report, options.dry_run);
+    if !quiet {
+        output::line(summary(&report, options.dry_run));
+    }
     if report.failures.is_empty() {
         Ok(())
     } else {
         Err(report.failures.into_iter().map(CliError::from).collect())
     }
+}
+
+/// One line for a person who ran it by hand: it worked, and what it did.
+fn summary(report: &FetchReport, dry_run: bool) -> String {
+    let accounts = report.accounts.len();
+    let failed = if report.failures.is_empty() {
+        String::new()
+    } else {
+        format!("; {} failure(s), see above", report.failures.len())
+    };
+    if report.statements() == 0 {
+        return format!("nothing new for {accounts} account(s){failed}");
+    }
+    let verb = if dry_run {
+        "would be delivered"
+    } else {
+        "delivered"
+    };
+    format!(
+        "{} statement(s) with {} transaction(s) {verb} for {accounts} account(s){failed}",
+        report.statements(),
+        report.transactions()
+    )
 }
 
 fn print_report(recovered: &[std::path::PathBuf], report: &FetchReport, dry_run: bool) {

@@ -75,7 +75,11 @@ pub fn inspect_file(path: &Path) -> Result<Inspection, CliError> {
         })
         .unwrap_or(false);
     let document = camt053::reader::read_document(reader).map_err(|e| {
-        let error = CliError::new(ExitKind::Data, format!("{}: {e}", path.display()));
+        let kind = match e {
+            camt053::ReadError::Io { .. } => ExitKind::Io,
+            _ => ExitKind::Data,
+        };
+        let error = CliError::new(kind, format!("{}: {}", path.display(), shorten(&e.to_string(), 1000)));
         if looks_like_json {
             error.hinted("this looks like a Ponto bundle (JSON); turn it into camt.053 with `ponto2camt convert`")
         } else {

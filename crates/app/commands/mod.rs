@@ -7,8 +7,10 @@ mod demo;
 mod export;
 mod fetch;
 mod inspect;
+mod shell;
 mod simulate;
 mod status;
+mod watch;
 
 use crate::cli::{Cli, Command};
 use crate::error::CliError;
@@ -25,7 +27,8 @@ pub fn dispatch(cli: Cli) -> Outcome {
     let config = cli.config.as_deref();
     match cli.command {
         Command::Demo(args) => demo::run(&args).map_err(one),
-        Command::Fetch(args) => fetch::run(config, &args),
+        Command::Fetch(args) => fetch::run(config, &args, cli.quiet),
+        Command::Watch(args) => watch::run(config, &args).map_err(one),
         Command::Status(args) => status::run(config, &args).map_err(one),
         Command::CheckConfig(args) => check_config::run(config, &args).map_err(one),
         Command::Accounts(args) => accounts::run(config, &args).map_err(one),
@@ -33,6 +36,11 @@ pub fn dispatch(cli: Cli) -> Outcome {
         Command::Convert(args) => convert::run(args),
         Command::Inspect(args) => inspect::run(&args),
         Command::Simulate(args) => simulate::run(&args).map_err(one),
+        Command::Completions(args) => {
+            shell::completions(args.shell);
+            Ok(())
+        }
+        Command::Man => shell::man().map_err(one),
     }
 }
 

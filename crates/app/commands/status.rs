@@ -7,25 +7,78 @@ use crate::cli::StatusArgs;
 use crate::error::CliError;
 use crate::output;
 use chrono::{DateTime, Utc};
+use pipeline::health::{self, Problem};
 use pipeline::status::{StatusReport, read_status};
 use serde_json::{Value, json};
 use std::path::Path;
 
+/// `status --check`'s exit code when some account has a problem.
+pub const PROBLEMS_FOUND: u8 = 1;
+
 pub fn run(config_path: Option<&Path>, args: &StatusArgs) -> Result<(), CliError> {
     let config = load_config(config_path)?;
     let report = read_status(&config.state_dir)?;
+    let now = pipeline::clock::now();
+    let problems = Problems::of(&report, config.watch.pickup_warn_after, now);
     if args.json {
-        let value = render_json(&report);
+        let value = render_json(&report, &problems);
         output::line(serde_json::to_string_pretty(&value).unwrap_or_default());
+    } else if args.check {
+        output::print(&render_check(&report, &problems));
     } else {
-        output::print(&render_text(&report, pipeline::clock::now()));
+        output::print(&render_text(&report, &problems, now));
+    }
+    if args.check && problems.any() {
+        return Err(CliError::problems_found(PROBLEMS_FOUND));
     }
     Ok(())
 }
 
-fn render_text(report: &StatusReport, now: DateTime<Utc>) -> String {
+/// Every account's problems, in the order of the report's accounts.
+struct Problems(Vec<Vec<Problem>>);
+
+impl Problems {
+    fn of(report: &StatusReport, warn_after: std::time::Duration, now: DateTime<Utc>) -> Problems {
+        Problems(
+            report
+                .accounts
+                .iter()
+                .map(|s| {
+                    let waiting: Vec<_> = report.waiting_for(&s.account.key).collect();
+                    health::problems(s, &waiting, warn_after, now)
+                })
+                .collect(),
+        )
+    }
+
+    fn any(&self) -> bool {
+        self.0.iter().any(|p| !p.is_empty())
+    }
+
+    fn of_account(&self, index: usize) -> &[Problem] {
+        self.0.get(index).map(Vec::as_slice).unwrap_or_default()
+    }
+}
+
+fn render_check(report: &StatusReport, problems: &Problems) -> String {
     let mut out = String::new();
-    for s in &report.accounts {
+    for (i, s) in report.accounts.iter().enumerate() {
+        for p in problems.of_account(i) {
+            out.push_str(&format!(
+                "{} {} {}: {}\n",
+                s.account.iban, s.account.currency, p.kind, p.message
+            ));
+        }
+    }
+    if out.is_empty() {
+        out = format!("ok: {} account(s), no problems\n", report.accounts.len());
+    }
+    out
+}
+
+fn render_text(report: &StatusReport, problems: &Problems, now: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    for (i, s) in report.accounts.iter().enumerate() {
         let a = &s.account;
         out.push_str(&format!("{} {}\n", a.iban, a.currency));
         match &s.last_run {
@@ -81,6 +134,13 @@ fn render_text(report: &StatusReport, now: DateTime<Utc>) -> String {
                 s.changed_transactions
             ));
         }
+        let found = problems.of_account(i);
+        if found.is_empty() {
+            out.push_str("  problems        none\n");
+        }
+        for p in found {
+            out.push_str(&format!("  PROBLEM         {}: {}\n", p.kind, p.message));
+        }
         let mut mine = report.waiting_for(&a.key).peekable();
         if mine.peek().is_none() {
             out.push_str("  drop folder     nothing waiting\n");
@@ -101,12 +161,13 @@ fn render_text(report: &StatusReport, now: DateTime<Utc>) -> String {
     out
 }
 
-fn render_json(report: &StatusReport) -> Value {
+fn render_json(report: &StatusReport, problems: &Problems) -> Value {
     Value::Array(
         report
             .accounts
             .iter()
-            .map(|s| {
+            .enumerate()
+            .map(|(i, s)| {
                 let a = &s.account;
                 json!({
                     "account": a.iban,
@@ -126,6 +187,9 @@ fn render_json(report: &StatusReport) -> Value {
                     "balance_difference": s.balance.as_ref().map(|b| b.difference().to_string()),
                     "ponto_balance": s.balance.as_ref().map(|b| b.ponto_balance.to_string()),
                     "changed_transactions": s.changed_transactions,
+                    "problems": problems.of_account(i).iter()
+                        .map(|p| json!({"kind": p.kind, "message": p.message}))
+                        .collect::<Vec<_>>(),
                     "waiting_files": report.waiting_for(&a.key)
                         .map(|w| json!({"file": w.path, "since": w.published_at.to_rfc3339()}))
                         .collect::<Vec<_>>(),

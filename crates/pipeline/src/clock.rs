@@ -28,6 +28,30 @@ impl Clock for FixedClock {
     }
 }
 
+/// A clock that starts where another one stands and then runs with real time: a
+/// long-running process whose clock was fixed for a test still sees time pass.
+#[derive(Debug, Clone, Copy)]
+pub struct RunningClock {
+    anchor: DateTime<Utc>,
+    started: std::time::Instant,
+}
+
+impl RunningClock {
+    pub fn from(clock: &dyn Clock) -> RunningClock {
+        RunningClock {
+            anchor: clock.now(),
+            started: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Clock for RunningClock {
+    fn now(&self) -> DateTime<Utc> {
+        let elapsed = chrono::Duration::from_std(self.started.elapsed()).unwrap_or_default();
+        self.anchor + elapsed
+    }
+}
+
 /// `PONTO2CAMT_NOW` (RFC 3339, e.g. `2024-03-06T07:00:00Z`) fixes the clock in test
 /// builds: every creation time written into a file then comes from it.
 pub const NOW_VARIABLE: &str = "PONTO2CAMT_NOW";

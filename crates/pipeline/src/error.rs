@@ -109,6 +109,15 @@ pub enum Error {
         reasons: Vec<String>,
         published: u64,
     },
+    /// An inbox bundle for an account the configuration does not have.
+    #[error("{}: account: {reference} ({currency}) is not a configured account", file.display())]
+    UnknownBundleAccount {
+        file: PathBuf,
+        reference: String,
+        currency: String,
+    },
+    #[error("{}: {bytes} bytes is more than an inbox bundle may be (64 MiB)", file.display())]
+    BundleTooLarge { file: PathBuf, bytes: u64 },
     #[error("statement {0} vanished from the ledger")]
     Vanished(String),
     #[error("account {account}: cannot encode: {source}")]
@@ -138,6 +147,7 @@ impl Error {
             | Error::ConfiguredNotInPonto { .. }
             | Error::NotFoundInPonto(_)
             | Error::SeveralCurrencies { .. } => ErrorKind::Config,
+            Error::UnknownBundleAccount { .. } | Error::BundleTooLarge { .. } => ErrorKind::Data,
             Error::Lock(LockError::Held { .. }) => ErrorKind::Temporary,
             Error::Lock(_) | Error::Delivery(_) | Error::Vanished(_) | Error::Io { .. } => {
                 ErrorKind::Io

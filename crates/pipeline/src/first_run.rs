@@ -87,11 +87,9 @@ mod tests {
     use super::*;
 
     fn config(dir: &Path) -> Config {
-        let text = format!(
-            "state_dir = \"state\"\ndrop_dir = \"drop\"\n[ponto]\nclient_id = \"i\"\nclient_secret = \"s\"\n\
-             [[accounts]]\niban = \"BE68539007547034\"\nstart_date = \"2026-01-01\"\n"
-        );
-        crate::config::parse(&text, dir, &|_| None).expect("config")
+        let text = "state_dir = \"state\"\ndrop_dir = \"drop\"\n[ponto]\nclient_id = \"i\"\nclient_secret = \"s\"\n\
+             [[accounts]]\niban = \"BE68539007547034\"\nstart_date = \"2026-01-01\"\n";
+        crate::config::parse(text, dir, &|_| None).expect("config")
     }
 
     #[test]

@@ -21,11 +21,13 @@ pub mod error;
 pub mod export;
 pub mod fetch;
 pub mod first_run;
+pub mod health;
 pub mod ledger;
 pub mod lock;
 pub mod matching;
 pub mod publish;
 pub mod status;
+pub mod watch;
 pub mod window;
 
 pub use clock::{Clock, SystemClock};
@@ -48,7 +50,22 @@ pub enum NewLedger {
     StartOver,
 }
 
-fn check_ledger_file(config: &Config, new_ledger: NewLedger) -> Result<(), Error> {
+/// What shows an earlier ledger when there is none now — looked at before locking,
+/// because taking the lock leaves a lock file and a holder note of its own.
+fn earlier_ledger(config: &Config, new_ledger: NewLedger) -> Option<first_run::Evidence> {
+    let missing = first_run::ledger_file(&config.state_dir) == first_run::LedgerFile::Missing;
+    (missing && new_ledger == NewLedger::OnlyTheFirstTime)
+        .then(|| first_run::earlier_ledger(config))
+        .flatten()
+}
+
+/// Under the lock: the ledger is there, or may be started. Looked at again here because
+/// a run that held the lock before may just have created it.
+fn check_ledger_file(
+    config: &Config,
+    new_ledger: NewLedger,
+    evidence: Option<first_run::Evidence>,
+) -> Result<(), Error> {
     use first_run::LedgerFile;
     match (first_run::ledger_file(&config.state_dir), new_ledger) {
         (LedgerFile::Present, _) => Ok(()),
@@ -57,16 +74,13 @@ fn check_ledger_file(config: &Config, new_ledger: NewLedger) -> Result<(), Error
             let aside = path.with_extension("sqlite3.empty");
             std::fs::rename(&path, &aside).map_err(|source| Error::Io { path, source })
         }
-        (LedgerFile::Missing, NewLedger::StartOver) => Ok(()),
-        (LedgerFile::Missing, NewLedger::OnlyTheFirstTime) => {
-            match first_run::earlier_ledger(config) {
-                None => Ok(()),
-                Some(evidence) => Err(Error::LedgerMissing {
-                    state_dir: config.state_dir.clone(),
-                    evidence,
-                }),
-            }
-        }
+        (LedgerFile::Missing, _) => match evidence {
+            None => Ok(()),
+            Some(evidence) => Err(Error::LedgerMissing {
+                state_dir: config.state_dir.clone(),
+                evidence,
+            }),
+        },
     }
 }
 
@@ -100,9 +114,9 @@ impl Pipeline {
         clock: Arc<dyn Clock>,
         new_ledger: NewLedger,
     ) -> Result<Pipeline, Error> {
-        // Looked at before locking: taking the lock leaves a lock file and a holder note.
-        check_ledger_file(&config, new_ledger)?;
+        let evidence = earlier_ledger(&config, new_ledger);
         let lock = StateLock::acquire(&config.state_dir)?;
+        check_ledger_file(&config, new_ledger, evidence)?;
         let ledger = Ledger::open(&config.state_dir)?;
         Ok(Pipeline {
             config,
@@ -127,7 +141,11 @@ impl Pipeline {
     /// Finishes every delivery an earlier run recorded but did not publish; returns the
     /// files it published.
     pub fn recover(&self) -> Result<Vec<PathBuf>, Error> {
-        Ok(delivery::recover(&self.ledger, self.now())?)
+        Ok(delivery::recover(
+            &self.ledger,
+            self.config.file_mode,
+            self.now(),
+        )?)
     }
 
     /// Notes the published files the ERP has taken from the drop folders since the last look.
@@ -139,6 +157,13 @@ impl Pipeline {
     /// single accounts or organizations are in the report; the others go on.
     pub fn fetch(&self, options: &FetchOptions) -> FetchReport {
         fetch::run(&self.config, &self.ledger, self.clock.as_ref(), options)
+    }
+
+    /// Delivers a bundle file through the ledger like fetched data (the `watch` inbox):
+    /// into the drop folder of the configured account it belongs to, skipping what was
+    /// delivered already, continuing the statement chain.
+    pub fn publish_bundle(&self, path: &std::path::Path) -> Result<AccountReport, Error> {
+        fetch::from_bundle::deliver_bundle(&self.config, &self.ledger, path, self.now())
     }
 
     /// Replaces the configuration (a reload), keeping the lock and the ledger. The new

@@ -3,6 +3,7 @@
 //! seen half-written), so that a second process can say who has the lock.
 
 use std::fs::{File, OpenOptions, TryLockError};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -41,10 +42,15 @@ pub struct StateLock {
 
 impl StateLock {
     pub fn acquire(state_dir: &Path) -> Result<StateLock, LockError> {
-        std::fs::create_dir_all(state_dir).map_err(|source| LockError::CreateFolder {
-            path: state_dir.to_path_buf(),
-            source,
-        })?;
+        // The state folder holds the ledger (every counterparty, IBAN and amount).
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(state_dir)
+            .map_err(|source| LockError::CreateFolder {
+                path: state_dir.to_path_buf(),
+                source,
+            })?;
         let path = state_dir.join(LOCK_FILE);
         let io = |source: std::io::Error| LockError::Io {
             path: path.clone(),
@@ -55,6 +61,7 @@ impl StateLock {
             .write(true)
             .create(true)
             .truncate(false)
+            .mode(0o600)
             .open(&path)
             .map_err(io)?;
         let mut holder = None;
@@ -62,6 +69,7 @@ impl StateLock {
             match file.try_lock() {
                 Ok(()) => {
                     write_holder(state_dir).map_err(io)?;
+                    remove_stale_holder_notes(state_dir);
                     return Ok(StateLock { _file: file, path });
                 }
                 Err(TryLockError::WouldBlock) => {}
@@ -92,8 +100,33 @@ fn write_holder(state_dir: &Path) -> std::io::Result<()> {
         chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
     );
     let temp = state_dir.join(format!("{HOLDER_FILE}.{}", std::process::id()));
-    std::fs::write(&temp, note)?;
-    std::fs::rename(&temp, state_dir.join(HOLDER_FILE))
+    let written = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&temp)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, note.as_bytes()))
+        .and_then(|()| std::fs::rename(&temp, state_dir.join(HOLDER_FILE)));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
+}
+
+/// Notes a process left half-written (`ponto2camt.lock.holder.<pid>`, killed between
+/// writing and renaming): only the lock holder writes one, and that is us now.
+fn remove_stale_holder_notes(state_dir: &Path) {
+    let prefix = format!("{HOLDER_FILE}.");
+    let Ok(entries) = std::fs::read_dir(state_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if name.to_str().is_some_and(|n| n.starts_with(&prefix)) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// How often a busy lock is looked at before giving up (50 ms apart).

@@ -57,6 +57,7 @@ mod tests {
             start_date: chrono::NaiveDate::default(),
             time_zone: None,
             drop_dir: "/tmp".into(),
+            lookback_days: None,
         }
     }
 

@@ -1,9 +1,16 @@
 //! Writing files so that a reader polling `*.xml` never sees a partial one: a hidden
-//! temporary name in the same folder, fsync, then an atomic link or rename, then fsync of
-//! the folder so the new name survives a power cut.
+//! temporary name in the same folder, fsync, then an atomic rename, then fsync of the
+//! folder so the new name survives a power cut.
+//!
+//! Anyone who may write to a drop folder (the ERP's user) may plant a symlink or a file
+//! in it. So a hidden file is always created new — a stale one (or a link of that name)
+//! is removed first, the link itself and never what it points to, and the file is opened
+//! with `O_CREAT|O_EXCL|O_NOFOLLOW` — and the final name is taken with a rename that
+//! never replaces an existing file ([`rename_noreplace`]) unless replacing was asked for.
 
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// A file being written under a hidden name next to its final place.
@@ -72,10 +79,99 @@ pub fn temporary_name(final_name: &str) -> String {
     format!(".{final_name}.part")
 }
 
+/// Creates `path` as a new, empty file for writing (see the module doc): never through a
+/// symlink, never into an existing file. `mode` is set exactly, whatever the umask;
+/// without one the file gets the umask's mode, as any new file.
+pub fn create_new(path: &Path, mode: Option<u32>) -> io::Result<File> {
+    match fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode.unwrap_or(0o666))
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)?;
+    if let Some(mode) = mode {
+        // The umask may have taken bits away (the ERP's group needs to read).
+        file.set_permissions(fs::Permissions::from_mode(mode))?;
+    }
+    Ok(file)
+}
+
+/// Renames `from` to `to` unless `to` exists (then `AlreadyExists`, and nothing changed):
+/// `renameat2(RENAME_NOREPLACE)`, or where the file system lacks it, a hard link (which
+/// fails on an existing name) and the removal of `from`.
+pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
+    match renameat2_noreplace(from, to) {
+        Err(e) if lacks_noreplace(&e) => link_and_unlink(from, to),
+        other => other,
+    }
+}
+
+fn lacks_noreplace(error: &io::Error) -> bool {
+    matches!(
+        error.raw_os_error(),
+        Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP)
+    )
+}
+
+fn renameat2_noreplace(from: &Path, to: &Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = |path: &Path| {
+        std::ffi::CString::new(path.as_os_str().as_bytes())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a path with a NUL byte"))
+    };
+    let (from, to) = (c_path(from)?, c_path(to)?);
+    // SAFETY: both pointers are NUL-terminated strings that outlive the call; the
+    // syscall reads nothing else of ours. Through `syscall`, not the libc wrapper, so
+    // that an older C library without `renameat2` still gets it from the kernel.
+    let result = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            from.as_ptr(),
+            libc::AT_FDCWD,
+            to.as_ptr(),
+            libc::RENAME_NOREPLACE,
+        )
+    };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// The fallback for file systems without `RENAME_NOREPLACE`. If the name is taken once
+/// the link exists, the file is in place: a failure to remove `from` then only leaves a
+/// second name behind, which is logged, not an error.
+pub(crate) fn link_and_unlink(from: &Path, to: &Path) -> io::Result<()> {
+    match fs::hard_link(from, to) {
+        Ok(()) => {}
+        // No hard links here either (some network shares): look, then rename. Another
+        // writer could slip in between; this is the best such a file system allows.
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM | libc::EOPNOTSUPP)) => {
+            if fs::symlink_metadata(to).is_ok() {
+                return Err(io::Error::from(io::ErrorKind::AlreadyExists));
+            }
+            return fs::rename(from, to);
+        }
+        Err(e) => return Err(e),
+    }
+    if let Err(e) = fs::remove_file(from) {
+        tracing::warn!(file = %from.display(), "cannot remove the hidden name after linking: {e}");
+    }
+    Ok(())
+}
+
 impl PendingFile {
-    pub fn create(dir: &Path, final_name: &str) -> io::Result<Self> {
+    /// A new hidden file in `dir` for `final_name`, with `mode` (see [`create_new`]).
+    pub fn create(dir: &Path, final_name: &str, mode: Option<u32>) -> io::Result<Self> {
         let temp = dir.join(temporary_name(final_name));
-        let file = File::create(&temp)?;
+        let file = create_new(&temp, mode)?;
         Ok(PendingFile {
             temp,
             target: dir.join(final_name),
@@ -109,8 +205,7 @@ impl PendingFile {
         if replace {
             fs::rename(&self.temp, &self.target)?;
         } else {
-            fs::hard_link(&self.temp, &self.target)?;
-            fs::remove_file(&self.temp)?;
+            rename_noreplace(&self.temp, &self.target)?;
         }
         sync_dir(self.target.parent().unwrap_or(Path::new(".")))?;
         let target = std::mem::take(&mut self.target);
@@ -140,7 +235,58 @@ pub fn write_file(
     bytes: &[u8],
     replace: bool,
 ) -> io::Result<PathBuf> {
-    let mut pending = PendingFile::create(dir, final_name)?;
+    let mut pending = PendingFile::create(dir, final_name, None)?;
     pending.writer()?.write_all(bytes)?;
     pending.commit(replace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rename_noreplace_never_replaces_and_moves_otherwise() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (from, to) = (dir.path().join(".a.part"), dir.path().join("a.xml"));
+        fs::write(&from, "ours").expect("from");
+        fs::write(&to, "theirs").expect("to");
+        let err = rename_noreplace(&from, &to).expect_err("the name is taken");
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read_to_string(&to).expect("to"), "theirs");
+        assert!(from.exists());
+        fs::remove_file(&to).expect("removed");
+        rename_noreplace(&from, &to).expect("renamed");
+        assert_eq!(fs::read_to_string(&to).expect("to"), "ours");
+        assert!(!from.exists());
+    }
+
+    #[test]
+    fn the_link_fallback_never_replaces_either() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (from, to) = (dir.path().join(".a.part"), dir.path().join("a.xml"));
+        fs::write(&from, "ours").expect("from");
+        fs::write(&to, "theirs").expect("to");
+        let err = link_and_unlink(&from, &to).expect_err("the name is taken");
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read_to_string(&to).expect("to"), "theirs");
+        fs::remove_file(&to).expect("removed");
+        link_and_unlink(&from, &to).expect("linked");
+        assert_eq!(fs::read_to_string(&to).expect("to"), "ours");
+        assert!(!from.exists());
+    }
+
+    #[test]
+    fn create_new_replaces_a_planted_link_not_its_target_and_sets_the_mode() {
+        let dir = tempfile::tempdir().expect("dir");
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "precious").expect("victim");
+        let hidden = dir.path().join(".x.part");
+        std::os::unix::fs::symlink(&victim, &hidden).expect("link");
+        let mut file = create_new(&hidden, Some(0o640)).expect("created");
+        file.write_all(b"new").expect("written");
+        assert_eq!(fs::read_to_string(&victim).expect("victim"), "precious");
+        let meta = fs::symlink_metadata(&hidden).expect("hidden");
+        assert!(meta.file_type().is_file());
+        assert_eq!(meta.permissions().mode() & 0o7777, 0o640);
+    }
 }

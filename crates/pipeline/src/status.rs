@@ -36,7 +36,7 @@ pub fn read_status(state_dir: &Path) -> Result<StatusReport, Error> {
     if !state_dir.join(ledger::FILE_NAME).exists() {
         return Err(Error::NoLedger(state_dir.to_path_buf()));
     }
-    let ledger = Ledger::open(state_dir)?;
+    let ledger = Ledger::open_read_only(state_dir)?;
     let accounts = ledger.status()?;
     let waiting = ledger
         .awaiting_pickup()?

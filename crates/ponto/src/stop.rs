@@ -88,6 +88,46 @@ pub fn stop_when_caught_up(
     }
 }
 
+/// The incremental rule safe in any listing order: like [`stop_when_caught_up`], and
+/// besides it reads on until a whole page was executed more than `lookback` before the
+/// newest known transaction seen in this read.
+///
+/// Why: Ponto is believed to list newest-*created* first, but that is not confirmed; if
+/// it lists by execution date, a late booking with an older date sits below
+/// transactions already known, and [`stop_when_caught_up`] stops above it. Reading on
+/// through `lookback` of known history delivers such a booking whichever order Ponto
+/// uses, at the cost of the pages that span `lookback`. A zero `lookback` trusts
+/// creation order and is [`stop_when_caught_up`].
+pub fn stop_when_caught_up_looking_back(
+    known: impl Fn(&str) -> bool,
+    start: DateTime<Utc>,
+    lookback: chrono::Duration,
+) -> impl FnMut(&[Transaction]) -> ReadMore {
+    let known = std::rc::Rc::new(known);
+    let shared = std::rc::Rc::clone(&known);
+    let mut caught_up = stop_when_caught_up(move |id| shared(id), start);
+    let mut newest_known: Option<DateTime<Utc>> = None;
+    move |page| {
+        let newest_here = page
+            .iter()
+            .filter(|t| is_known(t, &*known))
+            .filter_map(|t| t.attributes.execution_date)
+            .max();
+        newest_known = newest_known.max(newest_here);
+        let settled = caught_up(page) == ReadMore::Stop;
+        if lookback <= chrono::Duration::zero() {
+            return verdict(settled);
+        }
+        let Some(threshold) = newest_known.map(|n| n - lookback) else {
+            return ReadMore::Continue;
+        };
+        let beyond = page
+            .iter()
+            .all(|t| executed_before(t, threshold) || executed_before(t, start));
+        verdict(settled && beyond)
+    }
+}
+
 /// Stops as soon as either rule says stop. Both rules see every page, so stateful
 /// rules stay consistent.
 pub fn stop_when_either(
@@ -195,5 +235,50 @@ mod tests {
         assert_eq!(rule(&[tx("n2", 2)]), ReadMore::Stop);
         let mut rule = stop_when_either(read_all(), stop_at_known(known));
         assert_eq!(rule(&[tx("k1", 20)]), ReadMore::Stop);
+    }
+
+    #[test]
+    fn looking_back_reads_on_through_the_window_and_finds_a_late_booking() {
+        let start = Utc
+            .with_ymd_and_hms(2024, 3, 1, 0, 0, 0)
+            .single()
+            .expect("t");
+        let known = |id: &str| id.starts_with('k');
+        let week = chrono::Duration::days(7);
+        // Listed by execution date: known ones on top, the late booking (day 22) below them.
+        let pages = [
+            vec![tx("k30", 30), tx("k29", 29)],
+            vec![tx("k25", 25), tx("n22", 22)],
+            vec![tx("k21", 21), tx("k20", 20)],
+        ];
+        let mut plain = stop_when_caught_up(known, start);
+        assert_eq!(
+            plain(&pages[0]),
+            ReadMore::Stop,
+            "the old rule stops above the late booking"
+        );
+        let mut rule = stop_when_caught_up_looking_back(known, start, week);
+        assert_eq!(rule(&pages[0]), ReadMore::Continue);
+        assert_eq!(
+            rule(&pages[1]),
+            ReadMore::Continue,
+            "day 22 is within a week of day 30"
+        );
+        assert_eq!(
+            rule(&pages[2]),
+            ReadMore::Stop,
+            "days 21 and 20 are more than a week before 30"
+        );
+    }
+
+    #[test]
+    fn a_zero_look_back_trusts_creation_order() {
+        let start = Utc
+            .with_ymd_and_hms(2024, 3, 1, 0, 0, 0)
+            .single()
+            .expect("t");
+        let known = |id: &str| id.starts_with('k');
+        let mut rule = stop_when_caught_up_looking_back(known, start, chrono::Duration::zero());
+        assert_eq!(rule(&[tx("k30", 30), tx("k29", 29)]), ReadMore::Stop);
     }
 }

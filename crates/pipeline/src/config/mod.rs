@@ -7,10 +7,12 @@
 //! user can fix the file without guessing. Secrets never appear in any message.
 
 mod parse;
+mod permissions;
 mod problems;
 #[cfg(test)]
 mod tests;
 
+pub use permissions::{DEFAULT_FILE_MODE, MAX_SECRET_FILE, SecretSource};
 pub use problems::{ConfigError, Problem};
 
 use crate::matching::normalize_iban;
@@ -18,9 +20,14 @@ use chrono::NaiveDate;
 use parse::Checker;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The production API of MyPonto custom integrations.
 pub const DEFAULT_API_URL: &str = "https://api.myponto.com";
+/// `lookback_days` when the file does not say.
+pub const DEFAULT_LOOKBACK_DAYS: u32 = 7;
+/// The bounds of `lookback_days`.
+pub const LOOKBACK_RANGE: std::ops::RangeInclusive<u32> = 0..=366;
 /// Accounts fetched at once when the file does not say.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 /// The bounds of `concurrency`: at least one, and few enough not to hammer Ponto.
@@ -86,6 +93,11 @@ pub struct Config {
     pub include_today: bool,
     /// Accounts fetched at once.
     pub concurrency: usize,
+    /// The mode of the files delivered into drop folders (`file_mode`, default
+    /// [`DEFAULT_FILE_MODE`]), set exactly whatever the umask.
+    pub file_mode: u32,
+    /// The `watch` daemon's settings (`[watch]`).
+    pub watch: WatchSettings,
     pub organizations: Vec<OrganizationConfig>,
 }
 
@@ -108,6 +120,15 @@ impl Config {
     /// The checks that need the file system (kept out of [`parse`] so that a config can
     /// be parsed anywhere): every drop folder must exist and be a folder.
     pub fn check_paths(&self) -> Result<(), ConfigError> {
+        if let Some(inbox) = &self.watch.inbox_dir
+            && !inbox.is_dir()
+        {
+            return Err(ConfigError::invalid(
+                &self.source,
+                "watch.inbox_dir",
+                Problem::InboxDirMissing(inbox.clone()),
+            ));
+        }
         for (_, account) in self.accounts() {
             if !account.drop_dir.is_dir() {
                 return Err(ConfigError::invalid(
@@ -137,6 +158,42 @@ impl Config {
     }
 }
 
+/// `[watch]`: how the daemon schedules fetches and watches its folders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchSettings {
+    /// Between scheduled fetches (plus a jitter of at most 10%).
+    pub interval: Duration,
+    /// Bundles dropped here are delivered like fetched data (absolute).
+    pub inbox_dir: Option<PathBuf>,
+    /// Poll the folders instead of OS notifications (network shares send none).
+    pub poll: bool,
+    /// A file waiting longer than this in a drop folder is a warning.
+    pub pickup_warn_after: Duration,
+}
+
+impl Default for WatchSettings {
+    fn default() -> Self {
+        WatchSettings {
+            interval: Duration::from_secs(3600),
+            inbox_dir: None,
+            poll: false,
+            pickup_warn_after: Duration::from_secs(2 * 3600),
+        }
+    }
+}
+
+/// The shortest `watch.interval`: Ponto itself synchronizes only a few times a day.
+pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A duration as people write it: "90s", "15m", "1h", "1h 30m" (humantime).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text.trim()).map_err(|e| e.to_string())?;
+    if duration < MIN_INTERVAL {
+        return Err("must be at least 1s".into());
+    }
+    Ok(duration)
+}
+
 /// One Ponto organization: its credentials and the accounts read with them.
 #[derive(Debug, Clone)]
 pub struct OrganizationConfig {
@@ -145,6 +202,8 @@ pub struct OrganizationConfig {
     pub api_url: String,
     pub client_id: String,
     pub client_secret: Secret,
+    /// Where the secret came from (for [`Config::permission_warnings`]).
+    pub secret_source: SecretSource,
     pub accounts: Vec<AccountConfig>,
 }
 
@@ -163,6 +222,10 @@ pub struct AccountConfig {
     pub time_zone: Option<String>,
     /// Absolute; the account's own or the global one.
     pub drop_dir: PathBuf,
+    /// How far below the newest known transaction an incremental read goes on looking
+    /// (days of execution date; 0 trusts Ponto's creation order). Resolved: the
+    /// account's own, else the global one, else [`DEFAULT_LOOKBACK_DAYS`].
+    pub lookback_days: Option<u32>,
 }
 
 /// Where the configuration is looked for without `--config`.

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 // ---- the file as written -------------------------------------------------------------
 // No Debug on these: they hold the client secret in clear.
@@ -20,9 +21,21 @@ struct RawConfig {
     grouping: Option<String>,
     include_today: Option<bool>,
     concurrency: Option<i64>,
+    file_mode: Option<String>,
+    lookback_days: Option<i64>,
+    watch: Option<RawWatch>,
     ponto: Option<RawPonto>,
     accounts: Option<Vec<RawAccount>>,
     organizations: Option<Vec<RawOrganization>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawWatch {
+    interval: Option<String>,
+    inbox_dir: Option<PathBuf>,
+    poll: Option<bool>,
+    pickup_warn_after: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -51,6 +64,7 @@ struct RawAccount {
     start_date: RawDate,
     time_zone: Option<String>,
     drop_dir: Option<PathBuf>,
+    lookback_days: Option<i64>,
 }
 
 /// A date written either as a TOML date (`2026-01-01`) or as a string (`"2026-01-01"`).
@@ -134,21 +148,68 @@ impl Checker<'_> {
                 .ok_or_else(|| self.invalid("grouping", Problem::BadGrouping(text.to_owned())))?,
         };
         let concurrency = self.concurrency(raw.concurrency)?;
-        let organizations = self.organizations(
+        let file_mode = self.file_mode(raw.file_mode.as_deref())?;
+        let lookback = self.lookback_days("lookback_days", raw.lookback_days)?;
+        let mut organizations = self.organizations(
             raw.ponto,
             raw.accounts,
             raw.organizations,
             drop_dir.as_deref(),
         )?;
         self.reject_duplicates(&organizations)?;
+        for org in &mut organizations {
+            for account in &mut org.accounts {
+                account.lookback_days = account
+                    .lookback_days
+                    .or(lookback)
+                    .or(Some(DEFAULT_LOOKBACK_DAYS));
+            }
+        }
         Ok(Config {
             source: self.file.to_path_buf(),
             state_dir,
             drop_dir,
             grouping,
             include_today: raw.include_today.unwrap_or(false),
+            watch: self.watch(raw.watch.unwrap_or_default())?,
             concurrency,
+            file_mode,
             organizations,
+        })
+    }
+
+    fn file_mode(&self, text: Option<&str>) -> Result<u32, ConfigError> {
+        let Some(text) = text else {
+            return Ok(DEFAULT_FILE_MODE);
+        };
+        super::permissions::parse_file_mode(text)
+            .ok_or_else(|| self.invalid("file_mode", Problem::BadFileMode(text.to_owned())))
+    }
+
+    fn watch(&self, raw: RawWatch) -> Result<WatchSettings, ConfigError> {
+        let defaults = WatchSettings::default();
+        Ok(WatchSettings {
+            interval: self
+                .duration("watch.interval", raw.interval.as_deref())?
+                .unwrap_or(defaults.interval),
+            inbox_dir: self.path(raw.inbox_dir.as_deref(), "watch.inbox_dir")?,
+            poll: raw.poll.unwrap_or(defaults.poll),
+            pickup_warn_after: self
+                .duration("watch.pickup_warn_after", raw.pickup_warn_after.as_deref())?
+                .unwrap_or(defaults.pickup_warn_after),
+        })
+    }
+
+    fn duration(&self, key: &str, text: Option<&str>) -> Result<Option<Duration>, ConfigError> {
+        let Some(text) = text else { return Ok(None) };
+        parse_duration(text).map(Some).map_err(|reason| {
+            self.invalid(
+                key,
+                Problem::BadDuration {
+                    value: text.to_owned(),
+                    reason,
+                },
+            )
         })
     }
 
@@ -223,7 +284,7 @@ impl Checker<'_> {
         if accounts.is_empty() {
             return Err(self.invalid("accounts", Problem::NoAccounts));
         }
-        let (api_url, client_id, client_secret) =
+        let (api_url, client_id, (client_secret, secret_source)) =
             self.credentials("ponto", ponto.unwrap_or_default(), true)?;
         let accounts = self.accounts("accounts", accounts, drop_dir)?;
         Ok(OrganizationConfig {
@@ -231,6 +292,7 @@ impl Checker<'_> {
             api_url,
             client_id,
             client_secret,
+            secret_source,
             accounts,
         })
     }
@@ -255,7 +317,7 @@ impl Checker<'_> {
         let ponto = raw
             .ponto
             .ok_or_else(|| self.invalid(format!("{key}.ponto"), Problem::Missing))?;
-        let (api_url, client_id, client_secret) =
+        let (api_url, client_id, (client_secret, secret_source)) =
             self.credentials(&format!("{key}.ponto"), ponto, false)?;
         if raw.accounts.is_empty() {
             return Err(self.invalid(format!("{key}.accounts"), Problem::NoAccounts));
@@ -266,6 +328,7 @@ impl Checker<'_> {
             api_url,
             client_id,
             client_secret,
+            secret_source,
             accounts,
         })
     }
@@ -277,7 +340,7 @@ impl Checker<'_> {
         key: &str,
         ponto: RawPonto,
         use_env: bool,
-    ) -> Result<(String, String, Secret), ConfigError> {
+    ) -> Result<(String, String, (Secret, SecretSource)), ConfigError> {
         let env = |name: &str| {
             if use_env {
                 (self.env)(name).filter(|v| !v.trim().is_empty())
@@ -303,13 +366,17 @@ impl Checker<'_> {
         if ponto.client_secret.is_some() && ponto.client_secret_file.is_some() {
             return Err(self.invalid(format!("{key}.client_secret_file"), Problem::SecretTwice));
         }
-        let secret = match env(ENV_CLIENT_SECRET) {
-            Some(secret) => secret,
+        let (secret, source) = match env(ENV_CLIENT_SECRET) {
+            Some(secret) => (secret, SecretSource::Environment),
             None => {
                 self.secret_from_file(key, ponto.client_secret, ponto.client_secret_file, use_env)?
             }
         };
-        Ok((api_url, client_id.trim().to_owned(), Secret::new(secret)))
+        Ok((
+            api_url,
+            client_id.trim().to_owned(),
+            (Secret::new(secret), source),
+        ))
     }
 
     fn missing(&self, use_env: bool, env: &'static str) -> Problem {
@@ -326,22 +393,22 @@ impl Checker<'_> {
         inline: Option<String>,
         file: Option<PathBuf>,
         use_env: bool,
-    ) -> Result<String, ConfigError> {
+    ) -> Result<(String, SecretSource), ConfigError> {
         if let Some(secret) = inline.filter(|s| !s.trim().is_empty()) {
-            return Ok(secret.trim().to_owned());
+            return Ok((secret.trim().to_owned(), SecretSource::ConfigFile));
         }
         let file_key = format!("{key}.client_secret_file");
         let Some(path) = self.path(file.as_deref(), &file_key)? else {
             let problem = self.missing(use_env, ENV_CLIENT_SECRET);
             return Err(self.invalid(format!("{key}.client_secret"), problem));
         };
-        // The io error names no content, only why the file could not be read.
-        let text = std::fs::read_to_string(&path).map_err(|e| {
+        // The reason names no content, only why the file could not be used.
+        let text = super::permissions::read_secret_file(&path).map_err(|reason| {
             self.invalid(
                 &file_key,
                 Problem::SecretFile {
                     path: path.clone(),
-                    reason: e.to_string(),
+                    reason,
                 },
             )
         })?;
@@ -349,7 +416,7 @@ impl Checker<'_> {
         if secret.is_empty() {
             return Err(self.invalid(file_key, Problem::EmptySecretFile(path)));
         }
-        Ok(secret.to_owned())
+        Ok((secret.to_owned(), SecretSource::File(path)))
     }
 
     fn accounts(
@@ -390,6 +457,8 @@ impl Checker<'_> {
                 .map(Path::to_path_buf)
                 .ok_or_else(|| self.invalid(drop_dir_key, Problem::NoDropDir))?,
         };
+        let lookback_days =
+            self.lookback_days(&format!("{key}.lookback_days"), raw.lookback_days)?;
         Ok(AccountConfig {
             config_key: key,
             iban,
@@ -397,7 +466,26 @@ impl Checker<'_> {
             start_date,
             time_zone,
             drop_dir,
+            lookback_days,
         })
+    }
+
+    fn lookback_days(&self, key: &str, value: Option<i64>) -> Result<Option<u32>, ConfigError> {
+        let Some(value) = value else { return Ok(None) };
+        u32::try_from(value)
+            .ok()
+            .filter(|days| LOOKBACK_RANGE.contains(days))
+            .map(Some)
+            .ok_or_else(|| {
+                self.invalid(
+                    key,
+                    Problem::OutOfRange {
+                        value,
+                        min: *LOOKBACK_RANGE.start() as usize,
+                        max: *LOOKBACK_RANGE.end() as usize,
+                    },
+                )
+            })
     }
 
     /// Something that looks like an IBAN (two letters, two digits) must be a valid one;

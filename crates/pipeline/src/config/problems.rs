@@ -74,6 +74,8 @@ pub enum Problem {
     InvalidIban { value: String, reason: String },
     #[error("{0:?} is not a currency code (three letters, like \"EUR\")")]
     InvalidCurrency(String),
+    #[error("{value:?} is not a duration like \"90s\", \"15m\" or \"1h\" ({reason})")]
+    BadDuration { value: String, reason: String },
     #[error("unknown time zone {0:?}")]
     UnknownTimeZone(String),
     #[error("{0:?} is not a date in the form YYYY-MM-DD")]
@@ -93,6 +95,10 @@ pub enum Problem {
     InvalidOrganizationName(String),
     #[error("must be \"per-run\" or \"daily\", not {0:?}")]
     BadGrouping(String),
+    #[error(
+        "{0:?} is not a file mode: octal like \"0640\", at most \"0777\", readable by its owner"
+    )]
+    BadFileMode(String),
     #[error("must be between {min} and {max}, not {value}")]
     OutOfRange { value: i64, min: usize, max: usize },
     #[error("{0:?} is not an http(s) URL")]
@@ -107,6 +113,8 @@ pub enum Problem {
     EmptySecretFile(PathBuf),
     #[error("no drop folder: set drop_dir for this account or the global drop_dir")]
     NoDropDir,
+    #[error("the inbox folder {} does not exist or is not a folder", .0.display())]
+    InboxDirMissing(PathBuf),
     #[error("the drop folder {} does not exist or is not a folder", .0.display())]
     DropDirMissing(PathBuf),
     #[error("{0}")]

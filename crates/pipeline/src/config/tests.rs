@@ -73,6 +73,7 @@ fn example_file_parses_and_documents_every_key() {
         "grouping",
         "include_today",
         "concurrency",
+        "file_mode",
         "[ponto]",
         "api_url",
         "client_id",

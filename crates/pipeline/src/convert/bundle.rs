@@ -254,7 +254,17 @@ impl Scanner {
         parsed.map_err(|e| self.malformed_at_offset(at, format!("expected a key: {e}")))
     }
 
+    /// A UTF-8 byte order mark at the start (some Windows tools write one) is skipped.
+    fn skip_bom(&mut self) -> Result<(), BundleError> {
+        const BOM: &[u8] = b"\xEF\xBB\xBF";
+        if self.offset() == 0 && self.fill(BOM.len())? && self.buf[self.pos..].starts_with(BOM) {
+            self.pos += BOM.len();
+        }
+        Ok(())
+    }
+
     fn read_head(&mut self) -> Result<Layout, BundleError> {
+        self.skip_bom()?;
         self.expect(b'{', "'{' (a bundle is one JSON object)")?;
         let mut account = None;
         let mut institution = None;

@@ -1,12 +1,20 @@
 //! Conversion of bundles to camt.053 files (`ponto2camt convert`), offline and stateless.
 //!
 //! Streaming in two passes per bundle. Pass one reads each transaction once, maps it,
-//! writes its `<Ntry>` into an anonymous spool file and keeps only a 32-byte index record
-//! and running totals. Pass two writes each statement's header (whose balances and
-//! summary need the totals) and splices the spooled entries in booking order. A bundle
-//! with any bad transaction writes nothing; the other bundles go on.
+//! writes its `<Ntry>` into an anonymous spool file and keeps only a 32-byte index record,
+//! its id with a digest of its content (a transaction given twice is delivered once; an
+//! id given twice with different content is an error) and running totals. Pass two
+//! writes each statement's header (whose balances and summary need the totals) and
+//! splices the spooled entries in booking order. A bundle with any bad transaction
+//! writes nothing; the other bundles go on.
+//!
+//! A statement's file name and id carry a digest of its content: the ids and contents
+//! of its transactions (added up, so the bundle's order does not matter), the account
+//! and bank as the bundle gives them, the time zone and the opening balance. The same
+//! bundle gives the same names; different content never shares one.
 
 pub mod bundle;
+mod digest;
 mod spool;
 
 use crate::ErrorKind;
@@ -15,6 +23,7 @@ use crate::publish::PendingFile;
 use bundle::{BundleError, BundleTransaction};
 use chrono::{DateTime, NaiveDate, Utc};
 use converter::{AccountContext, ConvertError, MappedTransaction, StatementTotals};
+use digest::{Digest64, Seen, SeenIds};
 use rust_decimal::Decimal;
 use spool::{Spool, SpoolRecord};
 use std::collections::BTreeMap;
@@ -42,6 +51,8 @@ pub struct Converted {
     pub files: Vec<PathBuf>,
     pub transactions: u64,
     pub skipped_pending: u64,
+    /// Transactions given again (same id, same content): delivered once.
+    pub skipped_duplicates: u64,
 }
 
 /// Converts every bundle; returns what was written and the failures (one per bad bundle).
@@ -95,6 +106,17 @@ pub enum ConvertFailure {
         .0.display()
     )]
     NoOpeningBalance(PathBuf),
+    /// One id, twice, with different content: which one is right cannot be told.
+    #[error(
+        "{}: transactions[{second}]: transaction {id} is also at transactions[{first}], with different content; nothing was written for this bundle",
+        file.display()
+    )]
+    DuplicateTransaction {
+        file: PathBuf,
+        id: String,
+        first: u64,
+        second: u64,
+    },
 }
 
 impl ConvertFailure {
@@ -114,7 +136,7 @@ impl ConvertFailure {
 struct Group {
     totals: StatementTotals,
     records: Vec<SpoolRecord>,
-    /// Order-independent digest of the Ponto ids: the statement's content discriminator.
+    /// The sum of the transactions' shares ([`digest::share`]): order-independent.
     digest: u64,
 }
 
@@ -134,24 +156,53 @@ fn convert_bundle(path: &Path, options: &ConvertOptions) -> Result<Converted, Co
         file: path.to_owned(),
         source,
     })?;
-    let collected = read_and_spool(path, options.grouping, &ctx, transactions, &mut spool)?;
-    if collected.count == 0 {
+    let Collected {
+        groups,
+        count,
+        skipped_pending,
+        skipped_duplicates,
+        seen,
+    } = read_and_spool(path, options.grouping, &ctx, transactions, &mut spool)?;
+    drop(seen);
+    if count == 0 {
         return Err(ConvertFailure::NoBookedTransaction(path.to_owned()));
+    }
+    if skipped_duplicates > 0 {
+        tracing::warn!(bundle = %path.display(), skipped_duplicates, "transactions given more than once were converted once");
     }
     let opening = opening_balance(
         path,
         &ctx,
         options,
         head.account.attributes.current_balance,
-        &collected.groups,
+        &groups,
     )?;
-    let files = write_statements(path, options, &ctx, &mut spool, collected.groups, opening)?;
+    let written = Written {
+        path,
+        options,
+        ctx: &ctx,
+        bundle_digest: bundle_digest(&head, &ctx),
+    };
+    let files = written.statements(&mut spool, groups, opening)?;
     Ok(Converted {
         bundle: path.to_owned(),
         files,
-        transactions: collected.count,
-        skipped_pending: collected.skipped_pending,
+        transactions: count,
+        skipped_pending,
+        skipped_duplicates,
     })
+}
+
+/// What a bundle adds to every statement's digest beside its transactions: the account
+/// and bank as given (the statement's header) and the time zone (its booking days).
+fn bundle_digest(head: &bundle::BundleHead, ctx: &AccountContext) -> u64 {
+    let mut digest = Digest64::new();
+    let account = serde_json::to_vec(&head.account.attributes).unwrap_or_default();
+    digest.bytes(&account);
+    if let Some(institution) = &head.institution {
+        digest.bytes(&serde_json::to_vec(&institution.attributes).unwrap_or_default());
+    }
+    digest.bytes(ctx.time_zone.name().as_bytes()).finish()
 }
 
 /// Transactions handed from one stage of pass one to the next at a time.
@@ -178,8 +229,15 @@ impl From<ConvertFailure> for ReadStop {
 
 /// A booked transaction mapped, or a pending one skipped.
 enum Read {
-    Mapped(Box<MappedTransaction>),
+    Mapped(Box<MappedItem>),
     Pending,
+}
+
+/// A mapped transaction with its place in the bundle and the digest of its content.
+struct MappedItem {
+    mapped: MappedTransaction,
+    index: u64,
+    content: u64,
 }
 
 /// Pass one as a pipeline of three threads — scan and parse, map, render into the
@@ -275,15 +333,21 @@ fn read_one(
     if converter::pending_resource(&item.transaction) {
         return Ok(Read::Pending);
     }
-    Ok(Read::Mapped(Box::new(map_one(path, item, ctx)?)))
+    Ok(Read::Mapped(Box::new(MappedItem {
+        mapped: map_one(path, item, ctx)?,
+        index: item.index as u64,
+        content: digest::content_digest(&item.transaction.attributes),
+    })))
 }
 
-/// What pass one gathers: the statements in the making, and counts.
+/// What pass one gathers: the statements in the making, the ids seen, and counts.
 #[derive(Default)]
 struct Collected {
     groups: BTreeMap<Option<NaiveDate>, Group>,
     count: u64,
     skipped_pending: u64,
+    skipped_duplicates: u64,
+    seen: SeenIds,
 }
 
 impl Collected {
@@ -294,34 +358,64 @@ impl Collected {
         spool: &mut Spool,
         item: Read,
     ) -> Result<(), ConvertFailure> {
-        let mapped = match item {
+        let item = match item {
             Read::Pending => {
                 self.skipped_pending += 1;
                 return Ok(());
             }
-            Read::Mapped(mapped) => mapped,
+            Read::Mapped(item) => item,
         };
-        let key = match grouping {
+        let id_key = converter::transaction_key(&item.mapped.ponto_id);
+        if !self.first_sighting(path, &id_key, &item)? {
+            return Ok(());
+        }
+        let mapped = &item.mapped;
+        let day = match grouping {
             Grouping::Batch => None,
             Grouping::Daily => Some(mapped.booking_date),
         };
-        let record = spool.push(&mapped).map_err(|source| ConvertFailure::Io {
+        let record = spool.push(mapped).map_err(|source| ConvertFailure::Io {
             file: path.to_owned(),
             source,
         })?;
-        let group = self.groups.entry(key).or_default();
+        let group = self.groups.entry(day).or_default();
         group
             .totals
-            .add(&mapped)
+            .add(mapped)
             .map_err(|source| ConvertFailure::Mapping {
                 file: path.to_owned(),
                 path: "transactions".into(),
                 source: Box::new(source),
             })?;
-        group.digest = group.digest.wrapping_add(id_hash(&mapped.ponto_id));
+        group.digest = group
+            .digest
+            .wrapping_add(digest::share(&id_key, item.content));
         group.records.push(record);
         self.count += 1;
         Ok(())
+    }
+
+    /// Whether the transaction is new in the bundle: given again with the same content it
+    /// is skipped (delivered once); with other content the bundle is refused.
+    fn first_sighting(
+        &mut self,
+        path: &Path,
+        id_key: &str,
+        item: &MappedItem,
+    ) -> Result<bool, ConvertFailure> {
+        match self.seen.see(id_key, item.index, item.content) {
+            Seen::First => Ok(true),
+            Seen::Again => {
+                self.skipped_duplicates += 1;
+                Ok(false)
+            }
+            Seen::Different { first } => Err(ConvertFailure::DuplicateTransaction {
+                file: path.to_owned(),
+                id: item.mapped.ponto_id.clone(),
+                first,
+                second: item.index,
+            }),
+        }
     }
 }
 
@@ -394,75 +488,110 @@ fn opening_balance(
     })
 }
 
-fn write_statements(
-    path: &Path,
-    options: &ConvertOptions,
-    ctx: &AccountContext,
-    spool: &mut Spool,
-    groups: BTreeMap<Option<NaiveDate>, Group>,
-    mut opening: Decimal,
-) -> Result<Vec<PathBuf>, ConvertFailure> {
-    if options.stdout && groups.len() > 1 {
-        return Err(ConvertFailure::Output {
-            file: path.to_owned(),
-            problem: format!(
-                "--stdout takes one statement, but this bundle makes {}",
-                groups.len()
-            ),
-        });
-    }
-    let created = options.now.with_timezone(&ctx.time_zone).fixed_offset();
-    let mut pending = Vec::new();
-    for (_, mut group) in groups {
-        let id = content_id(ctx, &group).map_err(|source| ConvertFailure::Mapping {
-            file: path.to_owned(),
-            path: "account".into(),
+/// Pass two for one bundle: what every statement of it shares.
+struct Written<'a> {
+    path: &'a Path,
+    options: &'a ConvertOptions,
+    ctx: &'a AccountContext,
+    /// See [`bundle_digest`].
+    bundle_digest: u64,
+}
+
+impl Written<'_> {
+    fn mapping_failure(&self, path: &str, source: ConvertError) -> ConvertFailure {
+        ConvertFailure::Mapping {
+            file: self.path.to_owned(),
+            path: path.into(),
             source: Box::new(source),
-        })?;
-        let header =
-            converter::statement_header(ctx, id.clone(), None, created, opening, &group.totals)
-                .map_err(|source| ConvertFailure::Mapping {
-                    file: path.to_owned(),
-                    path: "transactions".into(),
-                    source: Box::new(source),
-                })?;
-        let document_header = converter::group_header(&id, created);
-        opening = header_closing(&header).unwrap_or(opening);
-        group.records.sort_unstable();
-        if options.stdout {
-            let stdout = io::stdout();
-            let mut out = io::BufWriter::new(stdout.lock());
-            write_one(&mut out, &document_header, &header, spool, &group.records)
-                .and_then(|_| out.flush())
-                .map_err(|source| ConvertFailure::Io {
-                    file: PathBuf::from("<stdout>"),
-                    source,
-                })?;
-            continue;
         }
-        let name = file_name(ctx, &group.totals, &id);
-        if !options.force && options.out_dir.join(&name).exists() {
-            return Err(ConvertFailure::Exists(options.out_dir.join(&name)));
+    }
+
+    fn statements(
+        &self,
+        spool: &mut Spool,
+        groups: BTreeMap<Option<NaiveDate>, Group>,
+        mut opening: Decimal,
+    ) -> Result<Vec<PathBuf>, ConvertFailure> {
+        let (options, ctx) = (self.options, self.ctx);
+        if options.stdout && groups.len() > 1 {
+            return Err(ConvertFailure::Output {
+                file: self.path.to_owned(),
+                problem: format!(
+                    "--stdout takes one statement, but this bundle makes {}",
+                    groups.len()
+                ),
+            });
         }
-        let mut file =
-            PendingFile::create(&options.out_dir, &name).map_err(|source| ConvertFailure::Io {
+        let created = options.now.with_timezone(&ctx.time_zone).fixed_offset();
+        let mut pending = Vec::new();
+        for (_, mut group) in groups {
+            let id = self
+                .content_id(&group, opening)
+                .map_err(|source| self.mapping_failure("account", source))?;
+            let header =
+                converter::statement_header(ctx, id.clone(), None, created, opening, &group.totals)
+                    .map_err(|source| self.mapping_failure("transactions", source))?;
+            let document_header = converter::group_header(&id, created);
+            opening = header_closing(&header).unwrap_or(opening);
+            group.records.sort_unstable();
+            if options.stdout {
+                let stdout = io::stdout();
+                let mut out = io::BufWriter::new(stdout.lock());
+                write_one(&mut out, &document_header, &header, spool, &group.records)
+                    .and_then(|_| out.flush())
+                    .map_err(|source| ConvertFailure::Io {
+                        file: PathBuf::from("<stdout>"),
+                        source,
+                    })?;
+                continue;
+            }
+            let name = file_name(ctx, &group.totals, &id);
+            if !options.force && options.out_dir.join(&name).exists() {
+                return Err(ConvertFailure::Exists(options.out_dir.join(&name)));
+            }
+            let io_failure = |source| ConvertFailure::Io {
                 file: options.out_dir.join(&name),
                 source,
-            })?;
-        let io_failure = |source| ConvertFailure::Io {
-            file: options.out_dir.join(&name),
-            source,
-        };
-        let out = file.writer().map_err(io_failure)?;
-        write_one(out, &document_header, &header, spool, &group.records).map_err(io_failure)?;
-        file.finish_content().map_err(io_failure)?;
-        pending.push(file);
+            };
+            let mut file =
+                PendingFile::create(&options.out_dir, &name, None).map_err(io_failure)?;
+            let out = file.writer().map_err(io_failure)?;
+            write_one(out, &document_header, &header, spool, &group.records).map_err(io_failure)?;
+            file.finish_content().map_err(io_failure)?;
+            pending.push(file);
+        }
+        commit_all(pending, options.force)
     }
-    // All statements of the bundle are complete: only now do they get their names.
+
+    /// `{tag}-{YYYYMMDD}-{8 hex}`: like [`converter::StatementId::for_content`], but from
+    /// the digests kept while streaming (nothing per transaction is held for it), with
+    /// the bundle's share and the opening balance.
+    fn content_id(
+        &self,
+        group: &Group,
+        opening: Decimal,
+    ) -> Result<converter::StatementId, ConvertError> {
+        let first = group.totals.first_day().unwrap_or_default();
+        let digest = Digest64::new()
+            .u64(self.bundle_digest)
+            .u64(group.digest)
+            .bytes(&opening.normalize().serialize())
+            .finish();
+        converter::StatementId::parse(&format!(
+            "{}-{}-{:08X}",
+            self.ctx.account_tag(),
+            first.format("%Y%m%d"),
+            digest >> 32
+        ))
+    }
+}
+
+/// All statements of the bundle are complete: only now do they get their names.
+fn commit_all(pending: Vec<PendingFile>, force: bool) -> Result<Vec<PathBuf>, ConvertFailure> {
     let mut written = Vec::new();
     for file in pending {
         let target = file.target().to_owned();
-        match file.commit(options.force) {
+        match file.commit(force) {
             Ok(path) => written.push(path),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 return Err(ConvertFailure::Exists(target));
@@ -476,18 +605,6 @@ fn write_statements(
         }
     }
     Ok(written)
-}
-
-/// `{tag}-{YYYYMMDD}-{8 hex}`: like [`converter::StatementId::for_content`], but from the
-/// order-independent digest kept while streaming, so the ids need not be held in memory.
-fn content_id(ctx: &AccountContext, group: &Group) -> Result<converter::StatementId, ConvertError> {
-    let first = group.totals.first_day().unwrap_or_default();
-    converter::StatementId::parse(&format!(
-        "{}-{}-{:08X}",
-        ctx.account_tag(),
-        first.format("%Y%m%d"),
-        group.digest >> 32
-    ))
 }
 
 fn header_closing(header: &camt053::StatementHeader) -> Option<Decimal> {
@@ -548,12 +665,4 @@ fn spool_dir(options: &ConvertOptions) -> PathBuf {
     } else {
         options.out_dir.clone()
     }
-}
-
-/// FNV-1a 64 of a Ponto id: summed over a statement's ids it names the content whatever
-/// the order of the bundle.
-pub fn id_hash(id: &str) -> u64 {
-    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }

@@ -1,14 +1,13 @@
 //! One account's part of a run: find it at Ponto, read what is new, plan statements,
 //! record and deliver each one, check the balance.
 
-use super::statements::{Sorted, first_opening, group_statements, plan_statement, sort_out};
-use super::{AccountReport, FetchOptions, SYNC_TIMEOUT_SECS, balance, changes, record_run};
+use super::batch::{self, Batch};
+use super::{AccountReport, FetchOptions, SYNC_TIMEOUT_SECS, record_run};
 use crate::clock::Clock;
-use crate::config::{AccountConfig, Config, Grouping};
+use crate::config::{AccountConfig, Config};
 use crate::connect::PontoAccess;
-use crate::crash::{self, CrashPoint};
-use crate::ledger::{self, AccountInfo, Ledger};
-use crate::{Error, delivery, matching, window};
+use crate::ledger::Ledger;
+use crate::{Error, matching, window};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use converter::AccountContext;
@@ -54,26 +53,13 @@ impl Job<'_> {
         if !options.dry_run {
             record_run(
                 ledger,
-                &self.ledger_key(ledger),
+                &super::ledger_key(ledger, self.account),
                 started,
                 clock.now(),
                 &result,
             );
         }
         result
-    }
-
-    /// The account's ledger key: from the configured currency, else from the ledger.
-    fn ledger_key(&self, ledger: &Ledger) -> String {
-        if let Some(currency) = &self.account.currency {
-            return ledger::account_key(&self.account.iban, currency);
-        }
-        ledger
-            .accounts()
-            .ok()
-            .and_then(|accounts| accounts.into_iter().find(|a| a.iban == self.account.iban))
-            .map(|a| a.key)
-            .unwrap_or_else(|| ledger::account_key(&self.account.iban, "?"))
     }
 
     fn ponto_error(&self, error: ponto::PontoError) -> Error {
@@ -115,99 +101,18 @@ impl Job<'_> {
             iban: self.account.iban.clone(),
             source: Box::new(source),
         })?;
-        let key = ledger::account_key(&self.account.iban, &ctx.currency);
-        if !options.dry_run {
-            ledger.ensure_account(
-                &AccountInfo {
-                    key: key.clone(),
-                    iban: self.account.iban.clone(),
-                    currency: ctx.currency.clone(),
-                    ponto_account_id: Some(id.clone()),
-                },
-                now,
-            )?;
-        }
+        let key = batch::register(ledger, self.account, &ctx, Some(&id), options.dry_run, now)?;
         let known = ledger.exported_ids(&key)?;
         let read = self.read_new(&id, &known, self.account.start_date, ctx.time_zone)?;
-        let today = now.with_timezone(&ctx.time_zone).date_naive();
-        let daily = config.grouping == Grouping::Daily;
-        let sorted = sort_out(
-            &read.transactions,
-            &known,
-            &ctx,
-            self.account.start_date,
-            daily && !options.include_today,
-            today,
-        );
-        if !options.dry_run {
-            changes::note_changes(ledger, &key, &read.transactions, &known, now);
-        }
-        let mut report = AccountReport {
-            iban: self.account.iban.clone(),
-            currency: ctx.currency.clone(),
-            held_for_today: sorted.held.len() as u64,
+        let batch = Batch {
+            configured: self.account,
+            account: &account,
+            ctx: &ctx,
+            transactions: &read.transactions,
             pages: read.pages,
-            ..AccountReport::default()
+            newest: read.transactions.first().and_then(|t| t.id.as_deref()),
         };
-        // Read once, and allowed to be missing: a dry run does not register the account.
-        let state = ledger.account(&key)?;
-        let mut opening = match state.as_ref().and_then(|s| s.last_closing) {
-            Some(closing) => closing,
-            None => first_opening(&self.account.iban, &ctx, &account, &sorted)?,
-        };
-        let first_seq = state.map_or(1, |s| s.statement_count + 1);
-        let Sorted { new, held, bad } = sorted;
-        for (seq, group) in (first_seq..).zip(group_statements(new, daily)) {
-            let planned = plan_statement(self.account, &ctx, &group, seq, opening, now)?;
-            report.transactions += planned.transaction_ids.len() as u64;
-            opening = planned.closing;
-            if options.dry_run {
-                report.files.push(planned.drop_dir.join(&planned.file_name));
-                continue;
-            }
-            report
-                .files
-                .push(self.publish(ledger, &key, &planned, now)?);
-        }
-        let chain = balance::Chain {
-            key: &key,
-            iban: &self.account.iban,
-            read: &read.transactions,
-            held: &held,
-            closing: opening,
-            now,
-        };
-        let record_in = (!options.dry_run).then_some(ledger);
-        report.balance_difference = balance::check_balance(record_in, &chain, &account);
-        if !options.dry_run
-            && let Some(newest) = read.transactions.first().and_then(|t| t.id.as_deref())
-        {
-            ledger.set_cursor(&key, Some(newest), now)?;
-        }
-        if !bad.is_empty() {
-            return Err(Error::HeldBack {
-                iban: self.account.iban.clone(),
-                reasons: bad,
-                published: report.transactions,
-            });
-        }
-        Ok(report)
-    }
-
-    /// Records the statement in the ledger, then delivers it from the outbox.
-    fn publish(
-        &self,
-        ledger: &Ledger,
-        key: &str,
-        planned: &ledger::PlannedStatement,
-        now: DateTime<Utc>,
-    ) -> Result<std::path::PathBuf, Error> {
-        ledger.record_statement(key, planned, now)?;
-        crash::point(CrashPoint::AfterRecord);
-        let item = ledger
-            .statement(&planned.id)?
-            .ok_or_else(|| Error::Vanished(planned.id.clone()))?;
-        Ok(delivery::deliver(ledger, &item, now)?)
+        batch::deliver(config, ledger, &key, &known, &batch, options, now)
     }
 
     fn find_account(&self) -> Result<Account, Error> {
@@ -235,13 +140,22 @@ impl Job<'_> {
         zone: Tz,
     ) -> Result<ponto::TransactionRead, Error> {
         let start = window::first_read_cutoff(start, zone);
+        let lookback = chrono::Duration::days(i64::from(
+            self.account
+                .lookback_days
+                .unwrap_or(crate::config::DEFAULT_LOOKBACK_DAYS),
+        ));
         let read = if known.is_empty() {
             self.client
                 .transactions(id, &mut stop::stop_created_before(start))
         } else {
             self.client.transactions(
                 id,
-                &mut stop::stop_when_caught_up(|id| known.contains(id), start),
+                &mut stop::stop_when_caught_up_looking_back(
+                    |id| known.contains(id),
+                    start,
+                    lookback,
+                ),
             )
         };
         read.map_err(|e| self.ponto_error(e))

@@ -8,7 +8,9 @@
 
 mod account;
 mod balance;
+pub(crate) mod batch;
 mod changes;
+pub(crate) mod from_bundle;
 mod plan;
 mod statements;
 #[cfg(test)]
@@ -18,7 +20,7 @@ pub use statements::file_name;
 
 use crate::Error;
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{AccountConfig, Config};
 use crate::ledger::{Ledger, RunOutcome, RunRecord};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -86,7 +88,19 @@ pub(crate) fn run(
 ) -> FetchReport {
     let now = clock.now();
     let mut report = FetchReport::default();
-    let work = plan::plan_work(config, options, &mut report.failures);
+    let (work, unreachable) = plan::plan_work(config, options, &mut report.failures);
+    for (accounts, error) in unreachable {
+        if !options.dry_run {
+            let failed = Err(error);
+            for account in accounts {
+                let key = ledger_key(ledger, account);
+                record_run(ledger, &key, now, clock.now(), &failed);
+            }
+            report.failures.extend(failed.err());
+        } else {
+            report.failures.push(error);
+        }
+    }
     let results = Mutex::new(Vec::new());
     let queue = Mutex::new(work.into_iter());
     let workers = config.concurrency.max(1);
@@ -112,6 +126,20 @@ pub(crate) fn run(
     }
     report.accounts.sort_by(|a, b| a.iban.cmp(&b.iban));
     report
+}
+
+/// The account's ledger key: from the configured currency, else from the ledger (an
+/// account never registered gets a key no row has, so nothing is recorded for it).
+pub(crate) fn ledger_key(ledger: &Ledger, account: &AccountConfig) -> String {
+    if let Some(currency) = &account.currency {
+        return crate::ledger::account_key(&account.iban, currency);
+    }
+    ledger
+        .accounts()
+        .ok()
+        .and_then(|accounts| accounts.into_iter().find(|a| a.iban == account.iban))
+        .map(|a| a.key)
+        .unwrap_or_else(|| crate::ledger::account_key(&account.iban, "?"))
 }
 
 /// How much of an error message the ledger keeps (server text in it is capped at 500
@@ -147,6 +175,8 @@ fn record_run(
         Err(e) => (
             if e.is_temporary() {
                 RunOutcome::Temporary
+            } else if matches!(e, Error::HeldBack { .. }) {
+                RunOutcome::HeldBack
             } else {
                 RunOutcome::Failed
             },

@@ -44,29 +44,33 @@ pub(super) fn select<'c>(config: &'c Config, only: &[String]) -> Selection<'c> {
     }
 }
 
+/// An organization that could not be reached, with the accounts it failed for.
+pub(super) type Unreachable<'c> = (Vec<&'c AccountConfig>, Error);
+
 /// One job per selected account, with its organization's client and Ponto's list of the
-/// organization's accounts; an organization that cannot be reached is a failure.
+/// organization's accounts; an organization that cannot be reached fails for all of them.
 pub(super) fn plan_work<'c>(
     config: &'c Config,
     options: &FetchOptions,
     failures: &mut Vec<Error>,
-) -> Vec<Job<'c>> {
+) -> (Vec<Job<'c>>, Vec<Unreachable<'c>>) {
     let selection = select(config, &options.only);
     failures.extend(selection.unknown.into_iter().map(Error::NotConfigured));
     let mut jobs = Vec::new();
+    let mut unreachable = Vec::new();
     for (org, wanted) in selection.organizations {
         let access = connect::access_of(org);
         let client = match connect::client(&access) {
             Ok(client) => client,
             Err(e) => {
-                failures.push(e);
+                unreachable.push((wanted, e));
                 continue;
             }
         };
         let listed = match client.accounts() {
             Ok(listed) => Arc::new(listed),
             Err(e) => {
-                failures.push(Error::ponto(&org.name, e));
+                unreachable.push((wanted, Error::ponto(&org.name, e)));
                 continue;
             }
         };
@@ -79,5 +83,5 @@ pub(super) fn plan_work<'c>(
             });
         }
     }
-    jobs
+    (jobs, unreachable)
 }

@@ -38,15 +38,21 @@ pub(super) fn sort_out(
     today: NaiveDate,
 ) -> Sorted {
     let mut sorted = Sorted::default();
+    // Ids compared as Ponto means them: case and hyphens do not make another transaction.
+    let known: HashSet<String> = known
+        .iter()
+        .map(|id| converter::transaction_key(id))
+        .collect();
     let mut seen = HashSet::new();
     for (api_index, transaction) in read.iter().enumerate() {
         if converter::pending_resource(transaction) {
             continue;
         }
-        if let Some(id) = transaction.id.as_deref()
-            && (known.contains(id) || !seen.insert(id.to_owned()))
-        {
-            continue;
+        if let Some(id) = transaction.id.as_deref() {
+            let key = converter::transaction_key(id);
+            if known.contains(&key) || !seen.insert(key) {
+                continue;
+            }
         }
         let mapped = match converter::map_transaction(transaction, ctx) {
             Ok(mapped) => mapped,

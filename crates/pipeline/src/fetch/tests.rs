@@ -138,6 +138,29 @@ fn a_transaction_listed_twice_is_new_once() {
 }
 
 #[test]
+fn an_id_in_another_case_or_without_hyphens_is_the_same_transaction() {
+    let mut read = listed();
+    let mut upper = transaction(2, "100.00", "2026-03-02T09:00:00Z");
+    upper.id = upper.id.map(|id| id.to_uppercase().replace('-', ""));
+    read.push(upper);
+    let known: HashSet<String> = ["6E1B2A4C9F3D4D2E8A7B000000000004".to_owned()].into();
+    let sorted = sort_out(
+        &read,
+        &known,
+        &context(),
+        day("2026-03-01"),
+        false,
+        day("2026-03-10"),
+    );
+    let new: Vec<_> = sorted
+        .new
+        .iter()
+        .map(|m| &m.mapped.ponto_id[24..])
+        .collect();
+    assert_eq!(new, ["000000000003", "000000000002", "000000000001"]);
+}
+
+#[test]
 fn an_unconvertible_transaction_is_held_back_and_named() {
     let mut read = listed();
     read.push(transaction(7, "0.001", "2026-03-02T09:00:00Z"));

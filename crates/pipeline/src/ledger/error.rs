@@ -19,8 +19,14 @@ impl LedgerError {
         }
     }
 
+    /// An SQLite error of the database at `path`, naming a side file that is in the way.
     pub(super) fn sqlite(path: &Path, error: rusqlite::Error) -> Self {
-        Self::new(path, ErrorKind::from(error))
+        Self::new(path, name_side_file(path, ErrorKind::from(error), false))
+    }
+
+    /// The same for a connection that only reads.
+    pub(super) fn sqlite_read(path: &Path, error: rusqlite::Error) -> Self {
+        Self::new(path, name_side_file(path, ErrorKind::from(error), true))
     }
 
     /// The database file.
@@ -64,6 +70,17 @@ pub enum ErrorKind {
     Sqlite(#[source] rusqlite::Error),
     #[error("cannot create the state directory: {0}")]
     CreateDir(#[source] std::io::Error),
+    #[error("cannot create the database file: {0}")]
+    CreateFile(#[source] std::io::Error),
+    /// SQLite failed, and one of its side files (`-wal`, `-shm`) is why: SQLite's own
+    /// message names only the database.
+    #[error("{source} ({}: {problem})", file.display())]
+    SideFile {
+        file: PathBuf,
+        problem: String,
+        #[source]
+        source: Box<rusqlite::Error>,
+    },
     #[error(
         "the database has schema version {found}, newer than this program knows ({supported}); use a newer ponto2camt"
     )]
@@ -136,6 +153,58 @@ impl From<rusqlite::Error> for ErrorKind {
             ErrorKind::Sqlite(error)
         }
     }
+}
+
+/// `path` with `suffix` appended (`ledger.sqlite3-wal`).
+pub(super) fn side_file(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// When SQLite fails to open or use a file, looks at its `-wal` and `-shm` files and
+/// names the one that cannot be used (not a regular file, or not readable — and, unless
+/// `read_only`, not writable) in the error.
+pub(super) fn name_side_file(path: &Path, kind: ErrorKind, read_only: bool) -> ErrorKind {
+    let ErrorKind::Sqlite(source) = kind else {
+        return kind;
+    };
+    let file_trouble = matches!(
+        source.sqlite_error_code(),
+        Some(
+            rusqlite::ErrorCode::CannotOpen
+                | rusqlite::ErrorCode::ReadOnly
+                | rusqlite::ErrorCode::SystemIoFailure
+                | rusqlite::ErrorCode::PermissionDenied
+                | rusqlite::ErrorCode::DatabaseCorrupt
+                | rusqlite::ErrorCode::NotADatabase
+        )
+    );
+    let unusable = ["-wal", "-shm"].into_iter().find_map(|suffix| {
+        let file = side_file(path, suffix);
+        side_file_problem(&file, read_only).map(|problem| (file, problem))
+    });
+    match unusable {
+        Some((file, problem)) if file_trouble => ErrorKind::SideFile {
+            file,
+            problem,
+            source: Box::new(source),
+        },
+        _ => ErrorKind::Sqlite(source),
+    }
+}
+
+/// What keeps SQLite from using an existing side file; `None` if it is missing or fine.
+fn side_file_problem(file: &Path, read_only: bool) -> Option<String> {
+    let meta = std::fs::symlink_metadata(file).ok()?;
+    if !meta.file_type().is_file() {
+        return Some("not a regular file".to_owned());
+    }
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .write(!read_only)
+        .open(file);
+    opened.err().map(|e| e.to_string())
 }
 
 fn is_busy(error: &rusqlite::Error) -> bool {

@@ -15,6 +15,8 @@ pub enum RunOutcome {
     Temporary,
     /// It failed and needs someone to look (configuration, bad data, a broken chain).
     Failed,
+    /// The rest was published, but some transactions could not be converted and wait.
+    HeldBack,
 }
 
 impl RunOutcome {
@@ -23,6 +25,7 @@ impl RunOutcome {
             RunOutcome::Ok => "ok",
             RunOutcome::Temporary => "temporary",
             RunOutcome::Failed => "failed",
+            RunOutcome::HeldBack => "held-back",
         }
     }
 
@@ -31,6 +34,7 @@ impl RunOutcome {
             "ok" => Ok(RunOutcome::Ok),
             "temporary" => Ok(RunOutcome::Temporary),
             "failed" => Ok(RunOutcome::Failed),
+            "held-back" => Ok(RunOutcome::HeldBack),
             other => Err(ErrorKind::Corrupt(format!("unknown run outcome {other:?}"))),
         }
     }

@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0001_init.sql"),
     include_str!("0002_picked_up.sql"),
     include_str!("0003_staged.sql"),
+    include_str!("0004_checked_delivery.sql"),
 ];
 
 /// The schema version this program writes.

@@ -50,6 +50,12 @@ pub struct OutboxItem {
     pub created_at: DateTime<Utc>,
     /// The file was written and synced under its hidden name (see [`Ledger::mark_staged`]).
     pub staged: bool,
+    /// The rename into place was started and not known to have failed (see
+    /// [`Ledger::mark_renaming`]).
+    pub renaming: bool,
+    /// The SHA-256 of `xml` recorded with it; `None` for statements recorded before the
+    /// ledger kept one (schema version 3 and older).
+    pub xml_sha256: Option<[u8; 32]>,
 }
 
 /// A statement published into the drop folder that the ERP has not taken yet.
@@ -97,6 +103,27 @@ impl Ledger {
     /// name, the last step before the rename that makes it visible.
     pub fn mark_staged(&self, statement_id: &str, at: DateTime<Utc>) -> Result<(), LedgerError> {
         self.with_conn(|conn| set_time_once(conn, Step::Staged, statement_id, at))
+    }
+
+    /// Notes that the hidden file is about to be renamed into place: from now on, a
+    /// hidden file that is gone was renamed (recovery must not write it again).
+    pub fn mark_renaming(&self, statement_id: &str, at: DateTime<Utc>) -> Result<(), LedgerError> {
+        self.with_conn(|conn| set_time_once(conn, Step::Renaming, statement_id, at))
+    }
+
+    /// Notes that the rename did not happen after all (it failed, or the hidden file was
+    /// taken away): the statement must be written again before it is renamed.
+    pub fn clear_renaming(&self, statement_id: &str) -> Result<(), LedgerError> {
+        self.with_conn(|conn| {
+            let changed = conn.execute(
+                "UPDATE statements SET renaming_at = NULL WHERE statement_id = ?1",
+                [statement_id],
+            )?;
+            if changed == 0 {
+                return Err(ErrorKind::UnknownStatement(statement_id.to_owned()));
+            }
+            Ok(())
+        })
     }
 
     /// Notes that the statement's file is in the drop folder. Marking it again keeps
@@ -386,8 +413,8 @@ fn insert_statement(
         .map_err(|_| ErrorKind::Corrupt("sequence number too large".to_owned()))?;
     conn.execute(
         "INSERT INTO statements (statement_id, account_key, seq, file_name, drop_dir, xml, opening, closing,
-                                 transaction_count, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                 transaction_count, created_at, xml_sha256)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             statement.id,
             account_key,
@@ -399,6 +426,7 @@ fn insert_statement(
             statement.closing.to_string(),
             count,
             now,
+            sha256(&statement.xml).as_slice(),
         ],
     )?;
     let mut insert = conn.prepare_cached(
@@ -440,9 +468,16 @@ fn exported_in(
         .optional()?)
 }
 
+/// The SHA-256 of a statement's XML, as stored with it.
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}
+
 /// A step of the publish protocol that the ledger notes with its time.
 enum Step {
     Staged,
+    Renaming,
     Published,
 }
 
@@ -457,6 +492,9 @@ fn set_time_once(
     let sql = match step {
         Step::Staged => {
             "UPDATE statements SET staged_at = COALESCE(staged_at, ?2) WHERE statement_id = ?1"
+        }
+        Step::Renaming => {
+            "UPDATE statements SET renaming_at = COALESCE(renaming_at, ?2) WHERE statement_id = ?1"
         }
         Step::Published => {
             "UPDATE statements SET published_at = COALESCE(published_at, ?2) WHERE statement_id = ?1"
@@ -476,7 +514,7 @@ fn outbox_items(
 ) -> Result<Vec<OutboxItem>, ErrorKind> {
     let mut stmt = conn.prepare(&format!(
         "SELECT statement_id, account_key, seq, file_name, drop_dir, xml, opening, closing, transaction_count,
-                created_at, staged_at
+                created_at, staged_at, renaming_at, xml_sha256
          FROM statements {filter} ORDER BY account_key, seq"
     ))?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), |row| {
@@ -492,6 +530,8 @@ fn outbox_items(
             transaction_count: row.get(8)?,
             created_at: row.get(9)?,
             staged_at: row.get(10)?,
+            renaming_at: row.get(11)?,
+            xml_sha256: row.get(12)?,
         })
     })?;
     rows.map(|row| row.map_err(ErrorKind::from).and_then(OutboxRow::into_item))
@@ -510,6 +550,8 @@ struct OutboxRow {
     transaction_count: i64,
     created_at: String,
     staged_at: Option<String>,
+    renaming_at: Option<String>,
+    xml_sha256: Option<Vec<u8>>,
 }
 
 impl OutboxRow {
@@ -520,12 +562,24 @@ impl OutboxRow {
             closing: parse_decimal("statements.closing", &self.closing)?,
             transaction_count: to_u64("statements.transaction_count", self.transaction_count)?,
             created_at: parse_timestamp("statements.created_at", &self.created_at)?,
-            statement_id: self.statement_id,
             account_key: self.account_key,
             file_name: self.file_name,
             drop_dir: PathBuf::from(self.drop_dir),
             xml: self.xml,
             staged: self.staged_at.is_some(),
+            renaming: self.renaming_at.is_some(),
+            xml_sha256: self
+                .xml_sha256
+                .map(|hash| {
+                    <[u8; 32]>::try_from(hash.as_slice()).map_err(|_| {
+                        ErrorKind::Corrupt(format!(
+                            "statements.xml_sha256 of {} is not 32 bytes",
+                            self.statement_id
+                        ))
+                    })
+                })
+                .transpose()?,
+            statement_id: self.statement_id,
         })
     }
 }

@@ -588,3 +588,89 @@ fn account_key_joins_iban_and_currency() {
         "BE68539007547034/EUR"
     );
 }
+
+#[test]
+fn a_new_state_folder_is_0700_and_a_new_ledger_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    drop(Ledger::open(&state).unwrap());
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&state), 0o700);
+    assert_eq!(mode(&state.join(FILE_NAME)), 0o600);
+}
+
+#[test]
+fn statements_are_recorded_with_the_sha256_of_their_xml() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = open_with_account(dir.path());
+    let statement = planned(1, "0", "1", &["t1"]);
+    ledger.record_statement(KEY, &statement, at(1)).unwrap();
+    let item = ledger.statement("STMT-1").unwrap().unwrap();
+    assert_eq!(item.xml_sha256, Some(sha256(&statement.xml)));
+    assert!(!item.renaming);
+    ledger.mark_renaming("STMT-1", at(2)).unwrap();
+    assert!(ledger.statement("STMT-1").unwrap().unwrap().renaming);
+    ledger.clear_renaming("STMT-1").unwrap();
+    assert!(!ledger.statement("STMT-1").unwrap().unwrap().renaming);
+}
+
+#[test]
+fn migration_4_keeps_the_old_reading_of_staged_statements_and_invents_no_checksum() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let v3 = Ledger::open_with(dir.path(), 3, BUSY_TIMEOUT).unwrap();
+        v3.ensure_account(&info(KEY), at(0)).unwrap();
+        let conn = v3.lock();
+        conn.execute_batch(
+            "INSERT INTO statements (statement_id, account_key, seq, file_name, drop_dir, xml, opening, closing,
+                                     transaction_count, created_at, staged_at)
+             VALUES ('STMT-1', 'BE68539007547034/EUR', 1, 'stmt-1.xml', '/srv/drop', x'3c442f3e', '0', '1', 1,
+                     '2026-03-01T01:00:00.000000Z', '2026-03-01T01:00:01.000000Z'),
+                    ('STMT-2', 'BE68539007547034/EUR', 2, 'stmt-2.xml', '/srv/drop', x'3c442f3e', '1', '2', 1,
+                     '2026-03-01T01:00:00.000000Z', NULL);",
+        )
+        .unwrap();
+    }
+    let ledger = Ledger::open(dir.path()).unwrap();
+    let items = ledger.unpublished().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(
+        items[0].staged && items[0].renaming,
+        "staged then meant renamed next"
+    );
+    assert!(!items[1].staged && !items[1].renaming);
+    assert!(items.iter().all(|item| item.xml_sha256.is_none()));
+}
+
+#[test]
+fn a_read_only_ledger_never_creates_migrates_or_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing");
+    assert!(Ledger::open_read_only(&missing).is_err());
+    assert!(!missing.exists(), "nothing was created");
+
+    {
+        let v3 = Ledger::open_with(dir.path(), 3, BUSY_TIMEOUT).unwrap();
+        v3.ensure_account(&info(KEY), at(0)).unwrap();
+    }
+    let ledger = Ledger::open_read_only(dir.path()).unwrap();
+    assert_eq!(ledger.schema_version().unwrap(), 3, "not migrated");
+    assert_eq!(ledger.status().unwrap().len(), 1);
+    assert!(ledger.set_cursor(KEY, Some("t1"), at(1)).is_err());
+    assert_eq!(ledger.cursor(KEY).unwrap(), None);
+}
+
+#[test]
+fn a_side_file_sqlite_cannot_use_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(open_with_account(dir.path()));
+    let wal = dir.path().join(format!("{FILE_NAME}-wal"));
+    std::fs::create_dir(&wal).unwrap();
+    let err = Ledger::open(dir.path()).unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::SideFile { .. }), "{err}");
+    assert!(
+        err.to_string().contains(&format!("{FILE_NAME}-wal")),
+        "{err}"
+    );
+}
