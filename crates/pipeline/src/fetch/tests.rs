@@ -85,6 +85,27 @@ fn listed() -> Vec<Transaction> {
     ]
 }
 
+/// `read` sorted out against `known` ids, from 2026-03-01 on, on 2026-03-10.
+fn sort(read: &[Transaction], known: &HashSet<String>) -> Sorted {
+    sort_out(
+        read,
+        known,
+        &context(),
+        day("2026-03-01"),
+        false,
+        day("2026-03-10"),
+    )
+}
+
+/// The last 12 digits of the new transactions' ids, in order.
+fn new_ids(sorted: &Sorted) -> Vec<&str> {
+    sorted
+        .new
+        .iter()
+        .map(|m| &m.mapped.ponto_id[24..])
+        .collect()
+}
+
 fn sorted(known: &[u32], hold_today: bool, today: &str) -> Sorted {
     let known: HashSet<String> = known
         .iter()
@@ -105,20 +126,11 @@ fn known_and_too_old_transactions_are_not_new() {
     let mut read = listed();
     read.push(transaction(9, "7.00", "2026-02-20T10:00:00Z"));
     let known: HashSet<String> = ["6e1b2a4c-9f3d-4d2e-8a7b-000000000002".to_owned()].into();
-    let sorted = sort_out(
-        &read,
-        &known,
-        &context(),
-        day("2026-03-01"),
-        false,
-        day("2026-03-10"),
+    let sorted = sort(&read, &known);
+    assert_eq!(
+        new_ids(&sorted),
+        ["000000000004", "000000000003", "000000000001"]
     );
-    let new: Vec<_> = sorted
-        .new
-        .iter()
-        .map(|m| &m.mapped.ponto_id[24..])
-        .collect();
-    assert_eq!(new, ["000000000004", "000000000003", "000000000001"]);
     assert!(sorted.held.is_empty() && sorted.bad.is_empty());
 }
 
@@ -126,14 +138,7 @@ fn known_and_too_old_transactions_are_not_new() {
 fn a_transaction_listed_twice_is_new_once() {
     let mut read = listed();
     read.push(transaction(2, "100.00", "2026-03-02T09:00:00Z"));
-    let sorted = sort_out(
-        &read,
-        &HashSet::new(),
-        &context(),
-        day("2026-03-01"),
-        false,
-        day("2026-03-10"),
-    );
+    let sorted = sort(&read, &HashSet::new());
     assert_eq!(sorted.new.len(), 4);
 }
 
@@ -144,34 +149,18 @@ fn an_id_in_another_case_or_without_hyphens_is_the_same_transaction() {
     upper.id = upper.id.map(|id| id.to_uppercase().replace('-', ""));
     read.push(upper);
     let known: HashSet<String> = ["6E1B2A4C9F3D4D2E8A7B000000000004".to_owned()].into();
-    let sorted = sort_out(
-        &read,
-        &known,
-        &context(),
-        day("2026-03-01"),
-        false,
-        day("2026-03-10"),
+    let sorted = sort(&read, &known);
+    assert_eq!(
+        new_ids(&sorted),
+        ["000000000003", "000000000002", "000000000001"]
     );
-    let new: Vec<_> = sorted
-        .new
-        .iter()
-        .map(|m| &m.mapped.ponto_id[24..])
-        .collect();
-    assert_eq!(new, ["000000000003", "000000000002", "000000000001"]);
 }
 
 #[test]
 fn an_unconvertible_transaction_is_held_back_and_named() {
     let mut read = listed();
     read.push(transaction(7, "0.001", "2026-03-02T09:00:00Z"));
-    let sorted = sort_out(
-        &read,
-        &HashSet::new(),
-        &context(),
-        day("2026-03-01"),
-        false,
-        day("2026-03-10"),
-    );
+    let sorted = sort(&read, &HashSet::new());
     assert_eq!(sorted.new.len(), 4);
     assert_eq!(sorted.bad.len(), 1);
     assert!(sorted.bad[0].contains("000000000007"), "{:?}", sorted.bad);
