@@ -1174,3 +1174,23 @@ fn without_a_look_back_execution_order_would_lose_the_late_booking() {
         "lookback_days = 0 trusts creation order: this is what the window protects against"
     );
 }
+
+#[test]
+fn every_fetch_warns_about_consent_and_synchronization_health() {
+    let env = SimEnv::start(5);
+    let account = env.accounts()[0].clone();
+    env.write_config(std::slice::from_ref(&account), &days_ago(30), "");
+    let now = chrono::DateTime::parse_from_rfc3339(&noon(0))
+        .expect("noon")
+        .to_utc();
+    env.sim
+        .set_authorization_expiry(&account.id, Some(now + Duration::days(5)));
+    env.sim.set_deprecated(&account.id, true);
+    let run = fetch_ok(&env, &[]);
+    assert!(run.stderr.contains("consent expires"), "{run:#?}");
+    assert!(run.stderr.contains("deprecated"), "{run:#?}");
+    env.sim
+        .set_authorization_expiry(&account.id, Some(now - Duration::days(1)));
+    let expired = fetch_ok(&env, &[]);
+    assert!(expired.stderr.contains("consent expired"), "{expired:#?}");
+}

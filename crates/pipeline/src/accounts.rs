@@ -118,6 +118,27 @@ pub fn warnings(
     warnings
 }
 
+/// Everything about the account's connection to its bank that a bookkeeper must act on:
+/// consent, synchronization, availability, a replaced (deprecated) account. Logged on
+/// every fetch, so a scheduled run that silently gets nothing new still says why.
+pub fn health_warnings(account: &Account, now: DateTime<Utc>) -> Vec<String> {
+    let meta = account.account_meta();
+    let mut found = warnings(
+        account.attributes.authorization_expiration_expected_at,
+        meta.synchronized_at,
+        now,
+    );
+    if account.attributes.deprecated == Some(true) {
+        found.push(
+            "Ponto marks this account deprecated (replaced after a re-authorization?)".into(),
+        );
+    }
+    if let Some(availability) = meta.availability.filter(|a| a != "available") {
+        found.push(format!("Ponto says the account is {availability}"));
+    }
+    found
+}
+
 fn human_age(age: Duration) -> String {
     if age.num_days() >= 1 {
         format!("{} days", age.num_days())

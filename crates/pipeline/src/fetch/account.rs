@@ -88,6 +88,9 @@ impl Job<'_> {
             }
             None => account,
         };
+        for warning in crate::accounts::health_warnings(&account, now) {
+            tracing::warn!(account = %self.account.iban, "{warning}");
+        }
         let institution = self
             .client
             .account_financial_institution(&account)
