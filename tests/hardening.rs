@@ -471,3 +471,17 @@ fn inspect_of_amounts_at_the_decimal_limit_is_no_panic() {
     );
     assert!(!inspected.stderr.contains("panicked"), "{inspected:#?}");
 }
+
+#[test]
+fn check_config_warns_when_the_file_with_the_secret_is_readable_by_others() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = env_with_two_accounts();
+    let path = env.config_path();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let open = live(&env, &["check-config"]);
+    assert_eq!(open.code, 0, "{open:#?}");
+    assert!(open.stderr.contains("WARN"), "{open:#?}");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let closed = live(&env, &["check-config"]);
+    assert!(!closed.stderr.contains("WARN"), "{closed:#?}");
+}

@@ -12,6 +12,9 @@ pub fn run(config_path: Option<&Path>, args: &CheckConfigArgs) -> Result<(), Cli
     let config = load_config(config_path)?;
     config.check_time_zones()?;
     check_state_dir(&config)?;
+    for warning in config.permission_warnings() {
+        tracing::warn!("{warning}");
+    }
     // Offline, a client is only built, not used: that checks each api_url as fetch would.
     for access in pipeline::connect::from_config(&config) {
         pipeline::connect::client(&access)?;

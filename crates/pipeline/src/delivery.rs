@@ -31,7 +31,9 @@
 //! the rename itself (a single system call, no I/O in between) after which someone
 //! removes the hidden file: it is taken as delivered. Every other interruption is told
 //! apart exactly, so none loses a statement or delivers one twice. A rename that fails
-//! is noted as not started again before its hidden file is removed.
+//! is noted as not started again before its hidden file is removed. (On a file system
+//! without `RENAME_NOREPLACE` the rename is a link and an unlink: a crash between the
+//! two, the ERP taking the file before the next run, and that run writes it again.)
 //!
 //! A statement whose XML does not match its SHA-256 is never written: the ledger keeps
 //! its transactions' ids, not their data, so it cannot be rendered again, and that

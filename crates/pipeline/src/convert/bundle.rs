@@ -74,6 +74,35 @@ pub fn open(path: &Path) -> Result<(BundleHead, Transactions), BundleError> {
     Ok((head, Transactions { scanner }))
 }
 
+/// The index of the first booked transaction whose id has `key` (see
+/// [`converter::transaction_key`]). Reads the bundle again: only an error message needs
+/// it, and keeping every index in memory for that would cost 8 bytes a transaction.
+pub fn first_index_with_key(path: &Path, key: &str) -> Option<usize> {
+    /// Ends the walk: found, or the bundle cannot be read (the caller reports that).
+    struct Stop;
+    impl From<BundleError> for Stop {
+        fn from(_: BundleError) -> Self {
+            Stop
+        }
+    }
+    let (_, transactions) = open(path).ok()?;
+    let mut found = None;
+    let _ = transactions.for_each(|item: BundleTransaction| {
+        let same = !converter::pending_resource(&item.transaction)
+            && item
+                .transaction
+                .id
+                .as_deref()
+                .is_some_and(|id| converter::transaction_key(id) == key);
+        if same {
+            found = Some(item.index);
+            return Err(Stop);
+        }
+        Ok(())
+    });
+    found
+}
+
 /// The transactions of an opened bundle, not read yet.
 pub struct Transactions {
     scanner: Scanner,

@@ -139,69 +139,108 @@ pub(super) fn content_digest(attributes: &TransactionAttributes) -> u64 {
     d.finish()
 }
 
-/// A transaction's share of its statement's digest: its id (normalized) and content.
-/// Shares are added up, so the order of the bundle does not matter.
-pub(super) fn share(key: &str, content: u64) -> u64 {
-    Digest64::new().bytes(key.as_bytes()).u64(content).finish()
+/// A transaction id as [`converter::transaction_key`] sees it (case and hyphens do not
+/// matter): a UUID (Ponto's ids) as 128 bits, anything else as the key's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum IdKey {
+    Uuid([u64; 2]),
+    Other(Box<str>),
 }
 
-/// Where and with what content an id was first seen.
-#[derive(Clone, Copy)]
-struct Sighting {
-    index: u64,
-    content: u64,
+impl IdKey {
+    pub(super) fn of(id: &str) -> IdKey {
+        match uuid_bits(id) {
+            Some(bits) => IdKey::Uuid(bits),
+            None => IdKey::Other(converter::transaction_key(id).into()),
+        }
+    }
+
+    /// A transaction's share of its statement's digest: its id and its content. Shares
+    /// are added up, so the order of the bundle does not matter.
+    pub(super) fn share(&self, content: u64) -> u64 {
+        let mut digest = Digest64::new();
+        match self {
+            IdKey::Uuid([high, low]) => digest.u64(*high).u64(*low),
+            IdKey::Other(key) => digest.bytes(key.as_bytes()),
+        };
+        digest.u64(content).finish()
+    }
 }
 
-/// What a transaction id was, seen again.
+/// What a transaction id was when seen.
+#[derive(Debug, PartialEq, Eq)]
 pub(super) enum Seen {
     First,
     /// The same id with the same content: the same transaction given twice.
     Again,
-    /// The same id with other content, first seen at this index of the bundle.
-    Different {
-        first: u64,
-    },
+    /// The same id with other content.
+    Different,
 }
 
-/// The ids of a bundle's transactions seen so far, by [`converter::transaction_key`]: a
-/// UUID (Ponto's ids) takes 16 bytes, anything else its text. About 35 bytes per
-/// transaction, the only memory that grows with the bundle besides the spool index.
-#[derive(Default)]
+/// Shards of the set of UUIDs: each grows on its own, so that growing never holds two
+/// copies of the whole set at once.
+const SHARDS: usize = 64;
+
+/// The ids of a bundle's transactions seen so far, each with the digest of its content:
+/// 24 bytes for a UUID, the text for any other id. Where an id was first seen is not
+/// kept: only an error needs it, and then the bundle is read again.
 pub(super) struct SeenIds {
-    uuids: HashMap<u128, Sighting>,
-    others: HashMap<Box<str>, Sighting>,
+    uuids: Vec<HashMap<[u64; 2], u64>>,
+    others: HashMap<Box<str>, u64>,
+}
+
+impl Default for SeenIds {
+    fn default() -> Self {
+        SeenIds {
+            uuids: (0..SHARDS).map(|_| HashMap::new()).collect(),
+            others: HashMap::new(),
+        }
+    }
 }
 
 impl SeenIds {
-    pub(super) fn see(&mut self, key: &str, index: u64, content: u64) -> Seen {
-        let sighting = Sighting { index, content };
-        match uuid_bits(key) {
-            Some(bits) => see_in(&mut self.uuids, bits, sighting),
-            None => see_in(&mut self.others, key.into(), sighting),
+    pub(super) fn see(&mut self, id: &IdKey, content: u64) -> Seen {
+        match id {
+            IdKey::Uuid(bits) => {
+                let shard = (bits[1] % SHARDS as u64) as usize;
+                see_in(&mut self.uuids[shard], *bits, content)
+            }
+            IdKey::Other(key) => see_in(&mut self.others, key.clone(), content),
         }
     }
 }
 
-/// Keeps the first sighting of a key (later messages name it).
-fn see_in<K: Eq + Hash>(map: &mut HashMap<K, Sighting>, key: K, sighting: Sighting) -> Seen {
+fn see_in<K: Eq + Hash>(map: &mut HashMap<K, u64>, key: K, content: u64) -> Seen {
     match map.entry(key) {
         Entry::Vacant(vacant) => {
-            vacant.insert(sighting);
+            vacant.insert(content);
             Seen::First
         }
-        Entry::Occupied(first) if first.get().content == sighting.content => Seen::Again,
-        Entry::Occupied(first) => Seen::Different {
-            first: first.get().index,
-        },
+        Entry::Occupied(first) if *first.get() == content => Seen::Again,
+        Entry::Occupied(_) => Seen::Different,
     }
 }
 
-/// A key of 32 hex digits (a UUID without hyphens, in lower case) as a number.
-fn uuid_bits(key: &str) -> Option<u128> {
-    if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
+/// An id that is a UUID (32 hex digits once trimmed and without hyphens, in either
+/// case) as 128 bits, read without building the key's text.
+fn uuid_bits(id: &str) -> Option<[u64; 2]> {
+    let mut bits: u128 = 0;
+    let mut digits = 0;
+    for &byte in id.trim().as_bytes() {
+        let value = match byte {
+            b'-' => continue,
+            b'0'..=b'9' => byte - b'0',
+            b'a'..=b'f' => byte - b'a' + 10,
+            b'A'..=b'F' => byte - b'A' + 10,
+            _ => return None,
+        };
+        if digits == 32 {
+            return None;
+        }
+        bits = (bits << 4) | u128::from(value);
+        digits += 1;
     }
-    u128::from_str_radix(key, 16).ok()
+    (digits == 32).then_some([(bits >> 64) as u64, bits as u64])
 }
 
 #[cfg(test)]
@@ -233,14 +272,34 @@ mod tests {
     #[test]
     fn an_id_seen_again_is_the_same_transaction_only_with_the_same_content() {
         let mut seen = SeenIds::default();
-        let uuid = "6e1b2a4c9f3d4d2e8a7b000000000001";
-        assert!(matches!(seen.see(uuid, 0, 7), Seen::First));
-        assert!(matches!(seen.see(uuid, 3, 7), Seen::Again));
-        assert!(matches!(seen.see(uuid, 5, 8), Seen::Different { first: 0 }));
-        assert!(matches!(seen.see("card-1", 6, 1), Seen::First));
-        assert!(matches!(
-            seen.see("card-1", 9, 2),
-            Seen::Different { first: 6 }
-        ));
+        let uuid = IdKey::of("6e1b2a4c-9f3d-4d2e-8a7b-000000000001");
+        let shouted = IdKey::of(" 6E1B2A4C9F3D4D2E8A7B000000000001");
+        assert_eq!(uuid, shouted);
+        assert_eq!(seen.see(&uuid, 7), Seen::First);
+        assert_eq!(seen.see(&shouted, 7), Seen::Again);
+        assert_eq!(seen.see(&uuid, 8), Seen::Different);
+        let card = IdKey::of("card-1");
+        assert_eq!(card, IdKey::of("CARD1"), "as transaction_key sees it");
+        assert_eq!(seen.see(&card, 1), Seen::First);
+        assert_eq!(seen.see(&IdKey::of("CARD1"), 1), Seen::Again);
+        assert_eq!(seen.see(&card, 2), Seen::Different);
+        assert_eq!(uuid.share(3), shouted.share(3));
+        assert_ne!(uuid.share(3), uuid.share(4));
+        assert_ne!(uuid.share(3), card.share(3));
+    }
+
+    #[test]
+    fn a_uuid_is_read_in_any_case_with_or_without_hyphens_and_nothing_else_is() {
+        let bits = uuid_bits("6e1b2a4c-9f3d-4d2e-8a7b-0000000000ff");
+        assert_eq!(bits, Some([0x6e1b_2a4c_9f3d_4d2e, 0x8a7b_0000_0000_00ff]));
+        assert_eq!(uuid_bits(" 6E1B2A4C9F3D4D2E8A7B0000000000FF\n"), bits);
+        for other in [
+            "",
+            "6e1b2a4c",
+            "6e1b2a4c9f3d4d2e8a7b0000000000ff0",
+            "g".repeat(32).as_str(),
+        ] {
+            assert_eq!(uuid_bits(other), None, "{other}");
+        }
     }
 }

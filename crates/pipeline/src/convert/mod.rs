@@ -23,7 +23,7 @@ use crate::publish::PendingFile;
 use bundle::{BundleError, BundleTransaction};
 use chrono::{DateTime, NaiveDate, Utc};
 use converter::{AccountContext, ConvertError, MappedTransaction, StatementTotals};
-use digest::{Digest64, Seen, SeenIds};
+use digest::{Digest64, IdKey, Seen, SeenIds};
 use rust_decimal::Decimal;
 use spool::{Spool, SpoolRecord};
 use std::collections::BTreeMap;
@@ -108,13 +108,14 @@ pub enum ConvertFailure {
     NoOpeningBalance(PathBuf),
     /// One id, twice, with different content: which one is right cannot be told.
     #[error(
-        "{}: transactions[{second}]: transaction {id} is also at transactions[{first}], with different content; nothing was written for this bundle",
+        "{}: transactions[{second}]: transaction {id} is also at {first}, with different content; nothing was written for this bundle",
         file.display()
     )]
     DuplicateTransaction {
         file: PathBuf,
         id: String,
-        first: u64,
+        /// Where the id was first seen (a JSON path).
+        first: String,
         second: u64,
     },
 }
@@ -233,10 +234,12 @@ enum Read {
     Pending,
 }
 
-/// A mapped transaction with its place in the bundle and the digest of its content.
+/// A mapped transaction with its place in the bundle, its id as a key and the digest of
+/// its content (worked out on the mapping thread, to spare the one writing the spool).
 struct MappedItem {
     mapped: MappedTransaction,
     index: u64,
+    id: IdKey,
     content: u64,
 }
 
@@ -333,8 +336,10 @@ fn read_one(
     if converter::pending_resource(&item.transaction) {
         return Ok(Read::Pending);
     }
+    let mapped = map_one(path, item, ctx)?;
     Ok(Read::Mapped(Box::new(MappedItem {
-        mapped: map_one(path, item, ctx)?,
+        id: IdKey::of(&mapped.ponto_id),
+        mapped,
         index: item.index as u64,
         content: digest::content_digest(&item.transaction.attributes),
     })))
@@ -365,8 +370,7 @@ impl Collected {
             }
             Read::Mapped(item) => item,
         };
-        let id_key = converter::transaction_key(&item.mapped.ponto_id);
-        if !self.first_sighting(path, &id_key, &item)? {
+        if !self.first_sighting(path, &item)? {
             return Ok(());
         }
         let mapped = &item.mapped;
@@ -387,9 +391,7 @@ impl Collected {
                 path: "transactions".into(),
                 source: Box::new(source),
             })?;
-        group.digest = group
-            .digest
-            .wrapping_add(digest::share(&id_key, item.content));
+        group.digest = group.digest.wrapping_add(item.id.share(item.content));
         group.records.push(record);
         self.count += 1;
         Ok(())
@@ -397,24 +399,26 @@ impl Collected {
 
     /// Whether the transaction is new in the bundle: given again with the same content it
     /// is skipped (delivered once); with other content the bundle is refused.
-    fn first_sighting(
-        &mut self,
-        path: &Path,
-        id_key: &str,
-        item: &MappedItem,
-    ) -> Result<bool, ConvertFailure> {
-        match self.seen.see(id_key, item.index, item.content) {
+    fn first_sighting(&mut self, path: &Path, item: &MappedItem) -> Result<bool, ConvertFailure> {
+        match self.seen.see(&item.id, item.content) {
             Seen::First => Ok(true),
             Seen::Again => {
                 self.skipped_duplicates += 1;
                 Ok(false)
             }
-            Seen::Different { first } => Err(ConvertFailure::DuplicateTransaction {
-                file: path.to_owned(),
-                id: item.mapped.ponto_id.clone(),
-                first,
-                second: item.index,
-            }),
+            Seen::Different => {
+                let key = converter::transaction_key(&item.mapped.ponto_id);
+                let first = bundle::first_index_with_key(path, &key).map_or_else(
+                    || "an earlier transaction".to_owned(),
+                    |i| format!("transactions[{i}]"),
+                );
+                Err(ConvertFailure::DuplicateTransaction {
+                    file: path.to_owned(),
+                    id: item.mapped.ponto_id.clone(),
+                    first,
+                    second: item.index,
+                })
+            }
         }
     }
 }
