@@ -8,7 +8,7 @@ use crate::error::CliError;
 use crate::systemd::Systemd;
 use notify::{EventKind, RecursiveMode, Watcher};
 use pipeline::clock::{RunningClock, SystemClock};
-use pipeline::watch::{Daemon, Event};
+use pipeline::watch::{Daemon, Event, Observer};
 use pipeline::{Config, NewLedger, Pipeline};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
@@ -45,12 +45,12 @@ pub fn serve(
         events.clone(),
     )?));
     watch_signals(config_path, events, folders.clone())?;
-    let mut systemd = Systemd::from_environment();
+    let systemd = Systemd::from_environment();
     let mut daemon = Daemon::new(pipeline, interval);
     if let Some(every) = systemd.heartbeat() {
         daemon = daemon.with_heartbeat(every);
     }
-    daemon.run(&inbox, &mut systemd);
+    daemon.run(&inbox, &mut GiveBackMemory(systemd));
     Ok(())
 }
 
@@ -205,5 +205,26 @@ fn reload(config_path: Option<&Path>, events: &Sender<Event>, folders: &Mutex<Fo
             let _ = events.send(Event::Reload(Box::new(config)));
         }
         Err(e) => tracing::error!("SIGHUP: {}; keeping the configuration in use", e.message),
+    }
+}
+
+/// After each run, the memory the run used goes back to the operating system: mimalloc
+/// frees lazily, on the next allocations, and an idle daemon makes none — it would keep
+/// the peak of its last run (80 MB measured with 4 accounts; 22 MB after collecting).
+struct GiveBackMemory(Systemd);
+
+impl Observer for GiveBackMemory {
+    fn ready(&mut self) {
+        self.0.ready();
+    }
+
+    fn status(&mut self, line: &str) {
+        self.0.status(line);
+        // SAFETY: mi_collect only walks mimalloc's own heaps; it takes no pointer of ours.
+        unsafe { libmimalloc_sys::mi_collect(true) };
+    }
+
+    fn alive(&mut self) {
+        self.0.alive();
     }
 }
