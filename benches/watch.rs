@@ -80,6 +80,8 @@ fn start(config: &Path, interval: &str) -> Child {
         .arg(config)
         .args(["watch", "--interval", interval])
         .env_remove("PONTO2CAMT_NOW")
+        // As contrib/ponto2camt-watch.service runs it.
+        .env("MIMALLOC_ARENA_EAGER_COMMIT", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
