@@ -286,13 +286,15 @@ fn write_summary<W: Write>(
     out.decimal("TtlNetNtryAmt", net.abs())?;
     out.code("CdtDbtInd", CreditDebit::of(net).code())?;
     out.end()?;
-    if summary.credit_count > 0 {
+    // A block is left out only when it says nothing: a bank's zero count with a non-zero
+    // sum is kept as read, since its sum is part of TtlNtries above (found by fuzzing).
+    if summary.credit_count > 0 || !summary.credit_sum.is_zero() {
         out.start("TtlCdtNtries")?;
         out.number("NbOfNtries", summary.credit_count, MAX_COUNT_DIGITS)?;
         out.decimal("Sum", summary.credit_sum)?;
         out.end()?;
     }
-    if summary.debit_count > 0 {
+    if summary.debit_count > 0 || !summary.debit_sum.is_zero() {
         out.start("TtlDbtNtries")?;
         out.number("NbOfNtries", summary.debit_count, MAX_COUNT_DIGITS)?;
         out.decimal("Sum", summary.debit_sum)?;
