@@ -179,7 +179,7 @@ fn fixed_hints(error: &Error) -> Vec<&'static str> {
             vec!["run again after Ponto's next synchronization (or with --sync-now)"]
         }
         Error::HeldBack { .. } => vec![
-            "they stay unexported and are tried again on every run; the balance check shows their amount as a difference",
+            "they stay unexported and are tried again on every run; `ponto2camt status` lists them as a held_back problem, and the balance check shows their amount as a difference (on an account's first run it is inside the first opening balance instead, which status says)",
         ],
         Error::Convert(pipeline::convert::ConvertFailure::Exists(_)) => {
             vec!["pass --force to replace it, or -o to write elsewhere"]

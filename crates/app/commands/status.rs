@@ -112,7 +112,19 @@ fn render_text(report: &StatusReport, problems: &Problems, now: DateTime<Utc>) -
                 a.currency
             ));
         }
+        let held_back = s
+            .last_run
+            .as_ref()
+            .is_some_and(|r| r.outcome == pipeline::ledger::RunOutcome::HeldBack);
         match &s.balance {
+            // A zero difference with transactions held back: their amounts are inside the
+            // first opening balance (Ponto's balance includes them), not in any statement.
+            Some(b) if b.difference().is_zero() && held_back => out.push_str(&format!(
+                "  balance check   agrees with Ponto ({} {}, {}) only because the opening balance counts held-back transactions no statement has\n",
+                b.ponto_balance,
+                a.currency,
+                b.checked_at.format("%Y-%m-%d %H:%M")
+            )),
             Some(b) if b.difference().is_zero() => out.push_str(&format!(
                 "  balance check   agrees with Ponto ({} {}, {})\n",
                 b.ponto_balance,
