@@ -38,4 +38,3 @@ fuzz_target!(|data: &[u8]| {
         String::from_utf8_lossy(&xml_again)
     );
 });
-

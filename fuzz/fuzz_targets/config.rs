@@ -42,7 +42,10 @@ fn check(text: &str, base_dir: &Path, env: &dyn Fn(&str) -> Option<String>, secr
             let _ = config.accounts().count();
             let shown = format!("{config:?}");
             for secret in secrets {
-                assert!(!shown.contains(secret.as_str()), "the secret is in Debug of Config");
+                assert!(
+                    !shown.contains(secret.as_str()),
+                    "the secret is in Debug of Config"
+                );
             }
         }
         Err(error) => {
@@ -71,7 +74,8 @@ fn secrets_in(text: &str) -> Vec<String> {
         .into_iter()
         .filter(|s| {
             s.len() >= 12
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
                 && text.matches(s.as_str()).count() == 1
         })
         .collect()
@@ -82,7 +86,9 @@ fn collect(value: &toml::Value, found: &mut Vec<String>) {
         toml::Value::Table(table) => {
             for (key, value) in table {
                 match value {
-                    toml::Value::String(s) if key == "client_secret" => found.push(s.trim().to_owned()),
+                    toml::Value::String(s) if key == "client_secret" => {
+                        found.push(s.trim().to_owned())
+                    }
                     other => collect(other, found),
                 }
             }
