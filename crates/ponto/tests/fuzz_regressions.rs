@@ -30,15 +30,15 @@ fn round_trip<T: Serialize + DeserializeOwned + PartialEq + Debug>(value: &T) {
 
 /// A JSON float in the parts of a resource kept as sent (`meta`, `relationships`,
 /// `links`: `serde_json::Value`) changes in its last bit on the way into a bundle:
-/// without serde_json's `float_roundtrip` feature its float parsing is not correctly
-/// rounded, so `0.0000000000000000000000000001` decodes to 1.0000000000000001e-28, is
-/// written as that, and decodes again to 9.999999999999999e-29. Amounts and balances
+/// without serde_json's `float_roundtrip` feature (now on, in the workspace manifest)
+/// its float parsing was not correctly rounded, so `0.0000000000000000000000000001`
+/// decoded to 1.0000000000000001e-28, was written as that, and decoded again to
+/// 9.999999999999999e-29. Amounts and balances
 /// are not affected (they are exact decimals read from the number's text); the bundle
 /// is simply not the resource "exactly as Ponto returns it". The fuzzer found it in an
 /// accounts page (`crash-3b71e385…`, a float in
 /// `meta.latestSynchronization.attributes.errors`); the other file is the minimal form.
 #[test]
-#[ignore = "fuzz finding, fix pending: serde_json floats in pass-through meta/relationships/links are not correctly rounded (enable serde_json's float_roundtrip feature in crates/ponto/Cargo.toml)"]
 fn floats_kept_as_sent_survive_a_bundle() {
     let minimal = reproducer("float-in-meta-changes-through-a-bundle.json");
     round_trip(&decode::<Account>(&minimal).expect("an account"));
