@@ -58,6 +58,8 @@ mod tests {
             time_zone: None,
             drop_dir: "/tmp".into(),
             lookback_days: None,
+            start_after_id: None,
+            opening_balance: None,
         }
     }
 

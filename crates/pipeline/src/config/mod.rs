@@ -28,6 +28,14 @@ pub const DEFAULT_API_URL: &str = "https://api.myponto.com";
 pub const DEFAULT_LOOKBACK_DAYS: u32 = 7;
 /// The bounds of `lookback_days`.
 pub const LOOKBACK_RANGE: std::ops::RangeInclusive<u32> = 0..=366;
+/// `consent_warn_days` when the file does not say: warn this many days before a bank
+/// consent expires.
+pub const DEFAULT_CONSENT_WARN_DAYS: u32 = 14;
+/// The bounds of `consent_warn_days`.
+pub const CONSENT_WARN_RANGE: std::ops::RangeInclusive<u32> = 0..=365;
+/// `stale_after` when the file does not say: a last synchronization older than this is
+/// a problem.
+pub const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(36 * 3600);
 /// Accounts fetched at once when the file does not say.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 /// The bounds of `concurrency`: at least one, and few enough not to hammer Ponto.
@@ -98,6 +106,10 @@ pub struct Config {
     pub file_mode: u32,
     /// The `watch` daemon's settings (`[watch]`).
     pub watch: WatchSettings,
+    /// Warn when a bank consent expires within this many days.
+    pub consent_warn_days: u32,
+    /// A last Ponto synchronization older than this is reported as a problem.
+    pub stale_after: Duration,
     pub organizations: Vec<OrganizationConfig>,
 }
 
@@ -226,6 +238,13 @@ pub struct AccountConfig {
     /// (days of execution date; 0 trusts Ponto's creation order). Resolved: the
     /// account's own, else the global one, else [`DEFAULT_LOOKBACK_DAYS`].
     pub lookback_days: Option<u32>,
+    /// Migration from Odoo's Ponto module: the last Ponto transaction id Odoo imported
+    /// ("Ponto Last Identifier"). The first run treats it and everything Ponto lists
+    /// after it as delivered.
+    pub start_after_id: Option<String>,
+    /// Migration: the first statement opens at this balance (Odoo's last closing
+    /// balance) instead of one derived from Ponto's current balance.
+    pub opening_balance: Option<rust_decimal::Decimal>,
 }
 
 /// Where the configuration is looked for without `--config`.

@@ -23,6 +23,8 @@ struct RawConfig {
     concurrency: Option<i64>,
     file_mode: Option<String>,
     lookback_days: Option<i64>,
+    consent_warn_days: Option<i64>,
+    stale_after: Option<String>,
     watch: Option<RawWatch>,
     ponto: Option<RawPonto>,
     accounts: Option<Vec<RawAccount>>,
@@ -65,6 +67,18 @@ struct RawAccount {
     time_zone: Option<String>,
     drop_dir: Option<PathBuf>,
     lookback_days: Option<i64>,
+    start_after_id: Option<String>,
+    opening_balance: Option<RawAmount>,
+}
+
+/// An amount written as text (`"12345.67"`, exact) or, by mistake, as a TOML number
+/// (which may already have lost digits: refused with a hint to quote it).
+#[derive(Deserialize)]
+#[serde(untagged, expecting = "expected an amount like \"12345.67\"")]
+enum RawAmount {
+    Text(String),
+    Integer(i64),
+    Float(f64),
 }
 
 /// A date written either as a TOML date (`2026-01-01`) or as a string (`"2026-01-01"`).
@@ -172,6 +186,12 @@ impl Checker<'_> {
             grouping,
             include_today: raw.include_today.unwrap_or(false),
             watch: self.watch(raw.watch.unwrap_or_default())?,
+            consent_warn_days: self
+                .ranged_u32("consent_warn_days", raw.consent_warn_days, CONSENT_WARN_RANGE)?
+                .unwrap_or(DEFAULT_CONSENT_WARN_DAYS),
+            stale_after: self
+                .duration("stale_after", raw.stale_after.as_deref())?
+                .unwrap_or(DEFAULT_STALE_AFTER),
             concurrency,
             file_mode,
             organizations,
@@ -459,6 +479,16 @@ impl Checker<'_> {
         };
         let lookback_days =
             self.lookback_days(&format!("{key}.lookback_days"), raw.lookback_days)?;
+        let start_after_id = match raw.start_after_id.map(|id| id.trim().to_owned()) {
+            Some(id) if id.is_empty() => {
+                return Err(self.invalid(format!("{key}.start_after_id"), Problem::Empty));
+            }
+            other => other,
+        };
+        let opening_balance = match &raw.opening_balance {
+            None => None,
+            Some(amount) => Some(self.amount(&format!("{key}.opening_balance"), amount)?),
+        };
         Ok(AccountConfig {
             config_key: key,
             iban,
@@ -467,25 +497,54 @@ impl Checker<'_> {
             time_zone,
             drop_dir,
             lookback_days,
+            start_after_id,
+            opening_balance,
         })
     }
 
     fn lookback_days(&self, key: &str, value: Option<i64>) -> Result<Option<u32>, ConfigError> {
+        self.ranged_u32(key, value, LOOKBACK_RANGE)
+    }
+
+    fn ranged_u32(
+        &self,
+        key: &str,
+        value: Option<i64>,
+        range: std::ops::RangeInclusive<u32>,
+    ) -> Result<Option<u32>, ConfigError> {
         let Some(value) = value else { return Ok(None) };
         u32::try_from(value)
             .ok()
-            .filter(|days| LOOKBACK_RANGE.contains(days))
+            .filter(|days| range.contains(days))
             .map(Some)
             .ok_or_else(|| {
                 self.invalid(
                     key,
                     Problem::OutOfRange {
                         value,
-                        min: *LOOKBACK_RANGE.start() as usize,
-                        max: *LOOKBACK_RANGE.end() as usize,
+                        min: *range.start() as usize,
+                        max: *range.end() as usize,
                     },
                 )
             })
+    }
+
+    /// An amount as written, exactly (the currency's decimals are checked where the
+    /// currency is known).
+    fn amount(&self, key: &str, raw: &RawAmount) -> Result<rust_decimal::Decimal, ConfigError> {
+        let text = match raw {
+            RawAmount::Text(text) => text.trim().to_owned(),
+            RawAmount::Integer(n) => n.to_string(),
+            RawAmount::Float(f) => {
+                return Err(self.invalid(key, Problem::UnquotedAmount(f.to_string())));
+            }
+        };
+        text.parse::<rust_decimal::Decimal>()
+            .ok()
+            .filter(|_| {
+                !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b"-.".contains(&b))
+            })
+            .ok_or_else(|| self.invalid(key, Problem::InvalidAmount(text)))
     }
 
     /// Something that looks like an IBAN (two letters, two digits) must be a valid one;

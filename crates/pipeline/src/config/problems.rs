@@ -101,6 +101,10 @@ pub enum Problem {
     BadFileMode(String),
     #[error("must be between {min} and {max}, not {value}")]
     OutOfRange { value: i64, min: usize, max: usize },
+    #[error("{0:?} is not an amount like \"12345.67\" (digits, a '.' and an optional '-')")]
+    InvalidAmount(String),
+    #[error("write the amount in quotes (\"{0}\"): a TOML number may already have lost cents")]
+    UnquotedAmount(String),
     #[error("{0:?} is not an http(s) URL")]
     BadUrl(String),
     #[error("is required: set it in the file or in the environment variable {env}")]

@@ -430,3 +430,50 @@ fn unreadable_config_file_names_the_path() {
         "{err}"
     );
 }
+
+#[test]
+fn health_keys_have_defaults_and_bounds() {
+    let config = parse_ok(MINIMAL);
+    assert_eq!(config.consent_warn_days, DEFAULT_CONSENT_WARN_DAYS);
+    assert_eq!(config.stale_after, DEFAULT_STALE_AFTER);
+    let text = format!("consent_warn_days = 30\nstale_after = \"2d\"\n{MINIMAL}");
+    let config = parse_ok(&text);
+    assert_eq!(config.consent_warn_days, 30);
+    assert_eq!(config.stale_after, Duration::from_secs(2 * 86_400));
+    let error = parse_err(&format!("consent_warn_days = 400\n{MINIMAL}")).to_string();
+    assert!(error.contains("consent_warn_days"), "{error}");
+    let error = parse_err(&format!("stale_after = \"soon\"\n{MINIMAL}")).to_string();
+    assert!(error.contains("stale_after"), "{error}");
+}
+
+#[test]
+fn migration_keys_are_read_exactly() {
+    let text = format!(
+        "{MINIMAL}start_after_id = \" 9a1f0e6c-0000-4000-8000-000000000001 \"\nopening_balance = \"12345.67\"\n"
+    );
+    let account = &parse_ok(&text).organizations[0].accounts[0];
+    assert_eq!(
+        account.start_after_id.as_deref(),
+        Some("9a1f0e6c-0000-4000-8000-000000000001")
+    );
+    assert_eq!(
+        account.opening_balance,
+        Some(rust_decimal::Decimal::new(1_234_567, 2))
+    );
+    let negative = parse_ok(&format!("{MINIMAL}opening_balance = \"-0.50\"\n"));
+    assert_eq!(
+        negative.organizations[0].accounts[0].opening_balance,
+        Some(rust_decimal::Decimal::new(-50, 2))
+    );
+}
+
+#[test]
+fn migration_keys_refuse_what_could_be_misread() {
+    let error = parse_err(&format!("{MINIMAL}opening_balance = 12345.67\n")).to_string();
+    assert!(error.contains("accounts[0].opening_balance"), "{error}");
+    assert!(error.contains("quotes"), "{error}");
+    let error = parse_err(&format!("{MINIMAL}opening_balance = \"12.345,67\"\n")).to_string();
+    assert!(error.contains("not an amount"), "{error}");
+    let error = parse_err(&format!("{MINIMAL}start_after_id = \"  \"\n")).to_string();
+    assert!(error.contains("accounts[0].start_after_id"), "{error}");
+}
