@@ -4,6 +4,7 @@
 mod sim_env;
 mod util;
 
+mod bank_link;
 mod cli;
 mod contrib;
 mod convert;
@@ -14,5 +15,7 @@ mod exactly_once;
 mod fetch;
 mod hardening;
 mod hardening_delivery;
+mod migration;
 mod ponto_commands;
+mod reauthorization;
 mod watch;

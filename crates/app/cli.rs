@@ -106,6 +106,14 @@ pub struct FetchArgs {
     /// everything since each account's start_date is delivered again.
     #[arg(long)]
     pub new_ledger: bool,
+    /// Deliver a transaction held for review (`status` lists them): it is not a
+    /// re-listing of one already delivered. Repeatable.
+    #[arg(long, value_name = "ID", conflicts_with = "dry_run")]
+    pub accept: Vec<String>,
+    /// Never deliver a transaction held for review: it is a re-listing of one already
+    /// delivered. Repeatable.
+    #[arg(long, value_name = "ID", conflicts_with = "dry_run")]
+    pub dismiss: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]

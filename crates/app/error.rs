@@ -178,6 +178,18 @@ fn fixed_hints(error: &Error) -> Vec<&'static str> {
         Error::NoCurrentBalance { .. } => {
             vec!["run again after Ponto's next synchronization (or with --sync-now)"]
         }
+        Error::NeedsReview { .. } => vec![
+            "`ponto2camt status` lists them with what each might repeat; compare with the statements already in the ERP, then `ponto2camt fetch --accept ID` to deliver one or `--dismiss ID` to drop it (repeatable)",
+        ],
+        Error::NotHeldForReview(_) => {
+            vec!["`ponto2camt status` lists the transactions held for review"]
+        }
+        Error::AmbiguousAccount { .. } => vec![
+            "in the Ponto dashboard, revoke the integration's access to the account that is no longer used; `ponto2camt accounts` lists both",
+        ],
+        Error::StartAfterIdNotFound { .. } => vec![
+            "check the id (Odoo's journal: \"Ponto Last Identifier\"), and set start_date on or before that transaction's date so that the first read reaches it; nothing was delivered",
+        ],
         Error::HeldBack { .. } => vec![
             "they stay unexported and are tried again on every run; `ponto2camt status` lists them as a held_back problem, and the balance check shows their amount as a difference (on an account's first run it is inside the first opening balance instead, which status says)",
         ],

@@ -25,6 +25,9 @@ pub fn run(config_path: Option<&Path>, args: &FetchArgs, quiet: bool) -> Outcome
     let clock = std::sync::Arc::new(pipeline::SystemClock);
     let pipeline =
         Pipeline::open_with(config, clock, new_ledger).map_err(|e| vec![CliError::from(e)])?;
+    pipeline
+        .decide_reviews(&args.accept, &args.dismiss)
+        .map_err(|e| vec![CliError::from(e)])?;
     let mut recovered = Vec::new();
     if !options.dry_run {
         recovered = pipeline.recover().map_err(|e| vec![CliError::from(e)])?;

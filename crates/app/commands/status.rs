@@ -19,7 +19,7 @@ pub fn run(config_path: Option<&Path>, args: &StatusArgs) -> Result<(), CliError
     let config = load_config(config_path)?;
     let report = read_status(&config.state_dir)?;
     let now = pipeline::clock::now();
-    let problems = Problems::of(&report, config.watch.pickup_warn_after, now);
+    let problems = Problems::of(&report, health::Limits::of(&config), now);
     if args.json {
         let value = render_json(&report, &problems);
         output::line(serde_json::to_string_pretty(&value).unwrap_or_default());
@@ -34,34 +34,52 @@ pub fn run(config_path: Option<&Path>, args: &StatusArgs) -> Result<(), CliError
     Ok(())
 }
 
-/// Every account's problems, in the order of the report's accounts.
-struct Problems(Vec<Vec<Problem>>);
+/// Every account's problems and warnings, in the order of the report's accounts.
+struct Problems {
+    problems: Vec<Vec<Problem>>,
+    warnings: Vec<Vec<Problem>>,
+}
 
 impl Problems {
-    fn of(report: &StatusReport, warn_after: std::time::Duration, now: DateTime<Utc>) -> Problems {
-        Problems(
-            report
-                .accounts
-                .iter()
-                .map(|s| {
-                    let waiting: Vec<_> = report.waiting_for(&s.account.key).collect();
-                    health::problems(s, &waiting, warn_after, now)
-                })
-                .collect(),
-        )
+    fn of(report: &StatusReport, limits: health::Limits, now: DateTime<Utc>) -> Problems {
+        let problems = report
+            .accounts
+            .iter()
+            .map(|s| {
+                let waiting: Vec<_> = report.waiting_for(&s.account.key).collect();
+                health::problems(s, &waiting, limits, now)
+            })
+            .collect();
+        let warnings = report
+            .accounts
+            .iter()
+            .map(|s| health::warnings(s, limits, now))
+            .collect();
+        Problems { problems, warnings }
     }
 
     fn any(&self) -> bool {
-        self.0.iter().any(|p| !p.is_empty())
+        self.problems.iter().any(|p| !p.is_empty())
     }
 
     fn of_account(&self, index: usize) -> &[Problem] {
-        self.0.get(index).map(Vec::as_slice).unwrap_or_default()
+        self.problems
+            .get(index)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    fn warnings_of(&self, index: usize) -> &[Problem] {
+        self.warnings
+            .get(index)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 }
 
 fn render_check(report: &StatusReport, problems: &Problems) -> String {
     let mut out = String::new();
+    let mut warnings = String::new();
     for (i, s) in report.accounts.iter().enumerate() {
         for p in problems.of_account(i) {
             out.push_str(&format!(
@@ -69,11 +87,17 @@ fn render_check(report: &StatusReport, problems: &Problems) -> String {
                 s.account.iban, s.account.currency, p.kind, p.message
             ));
         }
+        for w in problems.warnings_of(i) {
+            warnings.push_str(&format!(
+                "warning: {} {} {}: {}\n",
+                s.account.iban, s.account.currency, w.kind, w.message
+            ));
+        }
     }
     if out.is_empty() {
         out = format!("ok: {} account(s), no problems\n", report.accounts.len());
     }
-    out
+    out + &warnings
 }
 
 fn render_text(report: &StatusReport, problems: &Problems, now: DateTime<Utc>) -> String {
@@ -153,6 +177,22 @@ fn render_text(report: &StatusReport, problems: &Problems, now: DateTime<Utc>) -
         for p in found {
             out.push_str(&format!("  PROBLEM         {}: {}\n", p.kind, p.message));
         }
+        for w in problems.warnings_of(i) {
+            out.push_str(&format!("  warning         {}: {}\n", w.kind, w.message));
+        }
+        if let Some(link) = &s.bank_link {
+            out.push_str(&format!(
+                "  bank link       Ponto account {}, consent until {}, synchronized {} (seen {})\n",
+                link.ponto_account_id,
+                link.consent_expires_at
+                    .map(|t| t.format("%Y-%m-%d").to_string())
+                    .unwrap_or_else(|| "?".into()),
+                link.synchronized_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_else(|| "never".into()),
+                link.observed_at.format("%Y-%m-%d %H:%M UTC")
+            ));
+        }
         let mut mine = report.waiting_for(&a.key).peekable();
         if mine.peek().is_none() {
             out.push_str("  drop folder     nothing waiting\n");
@@ -201,6 +241,21 @@ fn render_json(report: &StatusReport, problems: &Problems) -> Value {
                     "changed_transactions": s.changed_transactions,
                     "problems": problems.of_account(i).iter()
                         .map(|p| json!({"kind": p.kind, "message": p.message}))
+                        .collect::<Vec<_>>(),
+                    "warnings": problems.warnings_of(i).iter()
+                        .map(|p| json!({"kind": p.kind, "message": p.message}))
+                        .collect::<Vec<_>>(),
+                    "bank_link": s.bank_link.as_ref().map(|l| json!({
+                        "ponto_account_id": l.ponto_account_id,
+                        "observed_at": l.observed_at.to_rfc3339(),
+                        "consent_expires_at": l.consent_expires_at.map(|t| t.to_rfc3339()),
+                        "synchronized_at": l.synchronized_at.map(|t| t.to_rfc3339()),
+                        "availability": l.availability,
+                        "deprecated": l.deprecated,
+                        "sync_status": l.sync_status,
+                    })),
+                    "review_holds": s.review_holds.iter()
+                        .map(|h| json!({"transaction": h.ponto_id, "held_at": h.held_at.to_rfc3339(), "reason": h.reason}))
                         .collect::<Vec<_>>(),
                     "waiting_files": report.waiting_for(&a.key)
                         .map(|w| json!({"file": w.path, "since": w.published_at.to_rfc3339()}))

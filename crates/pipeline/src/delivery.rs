@@ -435,6 +435,8 @@ mod tests {
                 closing: rust_decimal::Decimal::ONE,
                 transaction_ids: vec![format!("t-{n}")],
                 summaries: Default::default(),
+                match_keys: Default::default(),
+                ponto_account_id: None,
             };
             ledger
                 .record_statement(&key, &planned, now())

@@ -80,6 +80,27 @@ pub enum Error {
     NotFoundInPonto(String),
     #[error("account {iban}: Ponto has it in several currencies")]
     SeveralCurrencies { iban: String, config_key: String },
+    /// Several Ponto accounts with the same IBAN and currency, none (or all) deprecated.
+    #[error("account {iban}: Ponto lists {} accounts for it that are not deprecated: {}", ids.len(), ids.join(", "))]
+    AmbiguousAccount { iban: String, ids: Vec<String> },
+    /// Transactions held in this run until an operator decides whether they are
+    /// re-listings of delivered ones (the rest was delivered).
+    #[error(
+        "account {iban}: {count} transaction(s) held for review: they might be re-listings of transactions delivered from the replaced Ponto account"
+    )]
+    NeedsReview { iban: String, count: u64 },
+    /// `fetch --accept/--dismiss ID` for a transaction not held for review.
+    #[error("transaction {0} is not held for review (see `ponto2camt status`)")]
+    NotHeldForReview(String),
+    /// Migration: the configured `start_after_id` is not among the transactions read.
+    #[error(
+        "{config_key}.start_after_id: account {iban}: Ponto lists no transaction {id} since the start date"
+    )]
+    StartAfterIdNotFound {
+        iban: String,
+        config_key: String,
+        id: String,
+    },
     /// The account's data cannot be mapped (time zone, currency).
     #[error("account {iban}: {source}")]
     Account {
@@ -146,7 +167,9 @@ impl Error {
             | Error::NotInPonto { .. }
             | Error::ConfiguredNotInPonto { .. }
             | Error::NotFoundInPonto(_)
-            | Error::SeveralCurrencies { .. } => ErrorKind::Config,
+            | Error::SeveralCurrencies { .. }
+            | Error::AmbiguousAccount { .. }
+            | Error::StartAfterIdNotFound { .. } => ErrorKind::Config,
             Error::UnknownBundleAccount { .. } | Error::BundleTooLarge { .. } => ErrorKind::Data,
             Error::Lock(LockError::Held { .. }) => ErrorKind::Temporary,
             Error::Lock(_) | Error::Delivery(_) | Error::Vanished(_) | Error::Io { .. } => {
@@ -163,7 +186,9 @@ impl Error {
             Error::Render { .. }
             | Error::NoCurrentBalance { .. }
             | Error::HeldBack { .. }
+            | Error::NeedsReview { .. }
             | Error::Encode { .. } => ErrorKind::Data,
+            Error::NotHeldForReview(_) => ErrorKind::Usage,
         }
     }
 

@@ -4,15 +4,67 @@
 
 use crate::ledger::{AccountStatus, RunOutcome};
 use crate::status::WaitingFile;
+use crate::sync_health;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// Stable: `not_picked_up`, `last_run_failed`, `last_run_temporary`, `held_back`,
-    /// `balance_difference`, `undelivered`.
+    /// `balance_difference`, `undelivered`, `needs_review`, and those of the bank link
+    /// ([`sync_health::Finding::kind`]: `consent_expired`, `account_deprecated`,
+    /// `account_unavailable`, `sync_stale`, `sync_failed`; `consent_expiring` is a
+    /// warning).
     pub kind: &'static str,
     pub message: String,
+}
+
+/// The configuration's thresholds for problems.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub pickup_warn_after: Duration,
+    pub sync: sync_health::Limits,
+}
+
+impl Limits {
+    pub fn of(config: &crate::config::Config) -> Limits {
+        Limits {
+            pickup_warn_after: config.watch.pickup_warn_after,
+            sync: sync_health::Limits::of(config),
+        }
+    }
+}
+
+/// What someone should know but need not act on yet (a consent expiring soon).
+pub fn warnings(status: &AccountStatus, limits: Limits, now: DateTime<Utc>) -> Vec<Problem> {
+    bank_link(status, limits, now)
+        .into_iter()
+        .filter(|f| !f.is_problem)
+        .map(|f| Problem::new(f.kind, f.message))
+        .collect()
+}
+
+/// The bank link as last recorded, judged now.
+fn bank_link(
+    status: &AccountStatus,
+    limits: Limits,
+    now: DateTime<Utc>,
+) -> Vec<sync_health::Finding> {
+    status
+        .bank_link
+        .as_ref()
+        .map(|link| {
+            let mut found = sync_health::assess(link, limits.sync, now);
+            for f in &mut found {
+                f.message = format!(
+                    "{} (as Ponto said at {})",
+                    f.message,
+                    link.observed_at.format("%Y-%m-%d %H:%M UTC")
+                );
+            }
+            found
+        })
+        .unwrap_or_default()
 }
 
 impl Problem {
@@ -25,10 +77,30 @@ impl Problem {
 pub fn problems(
     status: &AccountStatus,
     waiting: &[&WaitingFile],
-    pickup_warn_after: Duration,
+    limits: Limits,
     now: DateTime<Utc>,
 ) -> Vec<Problem> {
-    let mut found = Vec::new();
+    let pickup_warn_after = limits.pickup_warn_after;
+    let mut found: Vec<Problem> = bank_link(status, limits, now)
+        .into_iter()
+        .filter(|f| f.is_problem)
+        .map(|f| Problem::new(f.kind, f.message))
+        .collect();
+    if !status.review_holds.is_empty() {
+        let ids: Vec<&str> = status
+            .review_holds
+            .iter()
+            .map(|h| h.ponto_id.as_str())
+            .collect();
+        found.push(Problem::new(
+            "needs_review",
+            format!(
+                "{} transaction(s) held until you decide whether they are re-listings of delivered ones: {} (`ponto2camt fetch --accept ID` delivers one, `--dismiss ID` drops it; the log says what each might repeat)",
+                ids.len(),
+                ids.join(", ")
+            ),
+        ));
+    }
     if let Some(run) = &status.last_run {
         let message = run.message.clone().unwrap_or_default();
         let kind = match run.outcome {

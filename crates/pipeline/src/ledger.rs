@@ -18,18 +18,22 @@
 //! `-shm` files the database file's mode). Existing files keep the mode they have.
 
 mod accounts;
+mod bank_link;
 mod error;
 mod history;
 mod migrations;
 mod outbox;
+mod relisting;
 mod status;
 #[cfg(test)]
 mod tests;
 
 pub use accounts::{AccountInfo, AccountState};
+pub use bank_link::BankLink;
 pub use error::{ErrorKind, LedgerError};
 pub use history::{BalanceCheck, RunOutcome, RunRecord};
 pub use outbox::{ChangedTransaction, OutboxItem, PlannedStatement, PublishedFile, sha256};
+pub use relisting::{OldExport, ReviewDecision, ReviewHold};
 pub use status::AccountStatus;
 
 use chrono::{DateTime, SecondsFormat, Utc};

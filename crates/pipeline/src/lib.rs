@@ -27,6 +27,7 @@ pub mod lock;
 pub mod matching;
 pub mod publish;
 pub mod status;
+pub mod sync_health;
 pub mod watch;
 pub mod window;
 
@@ -151,6 +152,34 @@ impl Pipeline {
     /// Notes the published files the ERP has taken from the drop folders since the last look.
     pub fn note_pickups(&self) -> Result<(), Error> {
         Ok(delivery::note_pickups(&self.ledger, self.now())?)
+    }
+
+    /// Records an operator's decision on transactions held for review (possible
+    /// re-listings after a re-authorization): accepted ones are delivered by the next
+    /// fetch, dismissed ones never. An id that is not held undecided is an error, and
+    /// no decision is recorded then.
+    pub fn decide_reviews(&self, accept: &[String], dismiss: &[String]) -> Result<(), Error> {
+        use ledger::ReviewDecision::{Accepted, Dismissed};
+        let held: std::collections::HashSet<String> = self
+            .ledger
+            .status()?
+            .into_iter()
+            .flat_map(|s| s.review_holds)
+            .map(|h| h.ponto_id)
+            .collect();
+        if let Some(id) = accept.iter().chain(dismiss).find(|id| !held.contains(*id)) {
+            return Err(Error::NotHeldForReview(id.clone()));
+        }
+        let decisions = accept
+            .iter()
+            .map(|id| (id, Accepted))
+            .chain(dismiss.iter().map(|id| (id, Dismissed)));
+        for (id, decision) in decisions {
+            if let Some(key) = self.ledger.decide_review(id, decision, self.now())? {
+                tracing::info!(account = %key, transaction = %id, ?decision, "review decided");
+            }
+        }
+        Ok(())
     }
 
     /// One fetch over the configured accounts (or those in `options.only`). Failures of

@@ -88,8 +88,11 @@ impl Job<'_> {
             }
             None => account,
         };
-        for warning in crate::accounts::health_warnings(&account, now) {
-            tracing::warn!(account = %self.account.iban, "{warning}");
+        let link = crate::sync_health::observe(&account, now);
+        for finding in
+            crate::sync_health::assess(&link, crate::sync_health::Limits::of(config), now)
+        {
+            tracing::warn!(account = %self.account.iban, kind = finding.kind, "{}", finding.message);
         }
         let institution = self
             .client
@@ -104,9 +107,21 @@ impl Job<'_> {
             iban: self.account.iban.clone(),
             source: Box::new(source),
         })?;
+        let key = crate::ledger::account_key(&self.account.iban, &ctx.currency);
+        self.note_replacement(ledger, &key, &id)?;
         let key = batch::register(ledger, self.account, &ctx, Some(&id), options.dry_run, now)?;
-        let known = ledger.exported_ids(&key)?;
+        if !options.dry_run {
+            ledger.record_bank_link(&key, &link)?;
+        }
+        let mut known = ledger.exported_ids(&key)?;
         let read = self.read_new(&id, &known, self.account.start_date, ctx.time_zone)?;
+        if known.is_empty() && self.account.start_after_id.is_some() {
+            let elsewhere = self.delivered_elsewhere(&read.transactions)?;
+            if !options.dry_run {
+                ledger.record_delivered_elsewhere(&key, &elsewhere)?;
+            }
+            known.extend(elsewhere);
+        }
         let batch = Batch {
             configured: self.account,
             account: &account,
@@ -119,17 +134,60 @@ impl Job<'_> {
     }
 
     fn find_account(&self) -> Result<Account, Error> {
-        match matching::matching(&self.listed, self.account).as_slice() {
-            [one] => Ok((*one).clone()),
-            [] => Err(Error::NotInPonto {
-                iban: self.account.iban.clone(),
+        let iban = || self.account.iban.clone();
+        let id = |a: &Account| a.id.clone().unwrap_or_default();
+        match matching::choose(&self.listed, self.account) {
+            matching::Choice::One { account, replaced } => {
+                for old in replaced {
+                    tracing::info!(account = %self.account.iban, used = %id(account), deprecated = %id(old),
+                        "Ponto lists a deprecated account for this IBAN too (replaced after a re-authorization); the one not deprecated is read");
+                }
+                Ok(account.clone())
+            }
+            matching::Choice::None => Err(Error::NotInPonto {
+                iban: iban(),
                 organization: self.access.organization.clone(),
             }),
-            _ => Err(Error::SeveralCurrencies {
-                iban: self.account.iban.clone(),
+            matching::Choice::SeveralCurrencies => Err(Error::SeveralCurrencies {
+                iban: iban(),
                 config_key: self.account.config_key.clone(),
             }),
+            matching::Choice::Ambiguous(found) => Err(Error::AmbiguousAccount {
+                iban: iban(),
+                ids: found.into_iter().map(id).collect(),
+            }),
         }
+    }
+
+    /// Says so when the Ponto account behind the configured IBAN is not the one the
+    /// ledger knows: the statement chain goes on, and transactions Ponto lists again
+    /// under new ids are matched against the delivered ones (see `relisting`).
+    fn note_replacement(&self, ledger: &Ledger, key: &str, id: &str) -> Result<(), Error> {
+        let before = ledger
+            .account(key)?
+            .and_then(|state| state.ponto_account_id);
+        if let Some(before) = before.filter(|before| before != id) {
+            tracing::warn!(account = %self.account.iban, previous = %before, now = %id,
+                "the Ponto account behind this IBAN changed (a bank re-authorization?): the statement chain goes on; transactions listed again are matched against those delivered and not delivered twice");
+        }
+        Ok(())
+    }
+
+    /// Migration (`start_after_id`): the configured transaction and everything Ponto
+    /// lists after it were delivered by another program.
+    fn delivered_elsewhere(&self, read: &[ponto::Transaction]) -> Result<Vec<String>, Error> {
+        let wanted = self.account.start_after_id.as_deref().unwrap_or_default();
+        let wanted_key = converter::transaction_key(wanted);
+        let ids = read.iter().map(|t| t.id.clone().unwrap_or_default());
+        let position = ids
+            .clone()
+            .position(|id| converter::transaction_key(&id) == wanted_key)
+            .ok_or_else(|| Error::StartAfterIdNotFound {
+                iban: self.account.iban.clone(),
+                config_key: self.account.config_key.clone(),
+                id: wanted.to_owned(),
+            })?;
+        Ok(ids.skip(position).collect())
     }
 
     /// Reads the newest pages until everything new is in: for an account with history,

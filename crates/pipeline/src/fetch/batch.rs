@@ -3,7 +3,10 @@
 //! exported, plan statements that continue the account's chain, record and deliver each
 //! one through the outbox, check the balance.
 
-use super::statements::{Sorted, first_opening, group_statements, plan_statement, sort_out};
+use super::relisting::{self, MatchKey, Verdict};
+use super::statements::{
+    Mapped, Sorted, first_opening, group_statements, plan_statement, sort_out,
+};
 use super::{AccountReport, FetchOptions, balance, changes};
 use crate::config::{AccountConfig, Config, Grouping};
 use crate::crash::{self, CrashPoint};
@@ -65,34 +68,60 @@ pub(crate) fn deliver(
     let (configured, ctx) = (batch.configured, batch.ctx);
     let today = now.with_timezone(&ctx.time_zone).date_naive();
     let daily = config.grouping == Grouping::Daily;
-    let sorted = sort_out(
-        batch.transactions,
-        known,
+    let accepted = accepted_holds(ledger, key)?;
+    let accepted_ids: HashSet<String> = accepted.iter().filter_map(|t| t.id.clone()).collect();
+    let known: HashSet<String> = known.difference(&accepted_ids).cloned().collect();
+    let candidates: Vec<Transaction> = batch
+        .transactions
+        .iter()
+        .chain(&accepted)
+        .cloned()
+        .collect();
+    let mut sorted = sort_out(
+        &candidates,
+        &known,
         ctx,
         configured.start_date,
         daily && !options.include_today,
         today,
     );
     if !options.dry_run {
-        changes::note_changes(ledger, key, batch.transactions, known, now);
+        changes::note_changes(ledger, key, batch.transactions, &known, now);
     }
     let mut report = AccountReport {
         iban: configured.iban.clone(),
         currency: ctx.currency.clone(),
-        held_for_today: sorted.held.len() as u64,
         pages: batch.pages,
         ..AccountReport::default()
     };
+    let review = Review {
+        ledger,
+        key,
+        account_id: batch.account.id.as_deref().unwrap_or_default(),
+        lookback_days: configured
+            .lookback_days
+            .unwrap_or(crate::config::DEFAULT_LOOKBACK_DAYS),
+        dry_run: options.dry_run,
+        now,
+    };
+    report.needs_review = review.sort_out_relistings(&mut sorted, &candidates, &accepted_ids)?;
+    report.held_for_today = sorted.held.len() as u64;
     // Read once, and allowed to be missing: a dry run does not register the account.
     let state = ledger.account(key)?;
-    let mut opening = match state.as_ref().and_then(|s| s.last_closing) {
-        Some(closing) => closing,
-        None => first_opening(&configured.iban, ctx, batch.account, &sorted)?,
+    let mut opening = match (
+        state.as_ref().and_then(|s| s.last_closing),
+        configured.opening_balance,
+    ) {
+        (Some(closing), _) => closing,
+        // Migration: the chain goes on from the statements another program delivered.
+        (None, Some(balance)) => balance,
+        (None, None) => first_opening(&configured.iban, ctx, batch.account, &sorted)?,
     };
     let first_seq = state.map_or(1, |s| s.statement_count + 1);
-    let Sorted { new, held, bad } = sorted;
+    let Sorted { new, held, bad, .. } = sorted;
     for (seq, group) in (first_seq..).zip(group_statements(new, daily)) {
-        let planned = plan_statement(configured, ctx, &group, seq, opening, now)?;
+        let mut planned = plan_statement(configured, ctx, &group, seq, opening, now)?;
+        planned.ponto_account_id = batch.account.id.clone();
         report.transactions += planned.transaction_ids.len() as u64;
         opening = planned.closing;
         if options.dry_run {
@@ -126,6 +155,114 @@ pub(crate) fn deliver(
         });
     }
     Ok(report)
+}
+
+/// The transactions an operator accepted for delivery (`fetch --accept`), as read.
+fn accepted_holds(ledger: &Ledger, key: &str) -> Result<Vec<Transaction>, Error> {
+    Ok(ledger
+        .accepted_holds(key)?
+        .into_iter()
+        .filter_map(|(id, json)| match serde_json::from_str::<Transaction>(&json) {
+            Ok(transaction) => Some(transaction),
+            Err(e) => {
+                tracing::error!(transaction = %id, "an accepted transaction cannot be read back: {e}");
+                None
+            }
+        })
+        .collect())
+}
+
+/// Sorting out re-listings of a replaced account's transactions.
+struct Review<'a> {
+    ledger: &'a Ledger,
+    key: &'a str,
+    account_id: &'a str,
+    lookback_days: u32,
+    dry_run: bool,
+    now: DateTime<Utc>,
+}
+
+impl Review<'_> {
+    /// Takes re-listings and possible re-listings out of `sorted` (new and held for
+    /// today): re-listings are recorded as known, possible ones held for review (their
+    /// number is returned). Nothing to do unless transactions were delivered from
+    /// another Ponto account than this one.
+    fn sort_out_relistings(
+        &self,
+        sorted: &mut Sorted,
+        read: &[Transaction],
+        accepted: &HashSet<String>,
+    ) -> Result<u64, Error> {
+        if self.account_id.is_empty() {
+            return Ok(0);
+        }
+        let old = self.ledger.old_exports(self.key, self.account_id)?;
+        if old.is_empty() {
+            return Ok(0);
+        }
+        let items: Vec<Mapped> = sorted.new.drain(..).chain(sorted.held.drain(..)).collect();
+        let judged: Vec<&Mapped> = items
+            .iter()
+            .filter(|m| !accepted.contains(&m.mapped.ponto_id))
+            .collect();
+        let transactions: Vec<&Transaction> = judged.iter().map(|m| &read[m.api_index]).collect();
+        let verdicts = relisting::judge(&transactions, &old, self.lookback_days);
+        let mut skip = HashSet::new();
+        let mut held = 0;
+        for ((item, transaction), verdict) in judged.iter().zip(&transactions).zip(verdicts) {
+            let id = item.mapped.ponto_id.as_str();
+            match verdict {
+                Verdict::New => continue,
+                Verdict::Relisted(old_id) => {
+                    tracing::info!(account = self.key, transaction = id, relisting_of = %old_id,
+                        "a re-listing of a delivered transaction (replaced Ponto account): not delivered again");
+                    if !self.dry_run {
+                        let key = MatchKey::of(transaction).to_text();
+                        self.ledger.record_relisted(
+                            self.key,
+                            id,
+                            self.account_id,
+                            &old_id,
+                            &item.summary,
+                            &key,
+                        )?;
+                    }
+                }
+                Verdict::Review(reason) => {
+                    tracing::warn!(
+                        account = self.key,
+                        transaction = id,
+                        "held for review: {reason}"
+                    );
+                    held += 1;
+                    if !self.dry_run {
+                        let json = serde_json::to_string(transaction).unwrap_or_default();
+                        self.ledger.hold_for_review(
+                            self.key,
+                            id,
+                            self.account_id,
+                            &reason,
+                            &json,
+                            self.now,
+                        )?;
+                    }
+                }
+            }
+            skip.insert(item.mapped.ponto_id.clone());
+        }
+        let today = sorted.held_day;
+        for item in items
+            .into_iter()
+            .filter(|m| !skip.contains(&m.mapped.ponto_id))
+        {
+            if today.is_some_and(|day| item.mapped.booking_date >= day) {
+                sorted.held.push(item);
+            } else {
+                sorted.new.push(item);
+            }
+        }
+        Ok(held)
+    }
 }
 
 /// Records the statement in the ledger, then delivers it from the outbox.

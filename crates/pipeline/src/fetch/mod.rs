@@ -12,6 +12,7 @@ pub(crate) mod batch;
 mod changes;
 pub(crate) mod from_bundle;
 mod plan;
+mod relisting;
 mod statements;
 #[cfg(test)]
 mod tests;
@@ -55,6 +56,8 @@ pub struct AccountReport {
     pub pages: usize,
     /// Ponto's balance minus what our statements (and held-back transactions) add up to.
     pub balance_difference: Option<Decimal>,
+    /// Held in this run until an operator decides whether they are re-listings.
+    pub needs_review: u64,
 }
 
 /// What a run did: per account, and what failed (per account or per organization).
@@ -120,7 +123,15 @@ pub(crate) fn run(
     });
     for result in results.into_inner().unwrap_or_default() {
         match result {
-            Ok(account) => report.accounts.push(account),
+            Ok(account) => {
+                if account.needs_review > 0 {
+                    report.failures.push(Error::NeedsReview {
+                        iban: account.iban.clone(),
+                        count: account.needs_review,
+                    });
+                }
+                report.accounts.push(account);
+            }
             Err(error) => report.failures.push(error),
         }
     }

@@ -17,6 +17,8 @@ pub(super) struct Mapped {
     /// Position in Ponto's list (0 = newest created).
     pub(super) api_index: usize,
     pub(super) summary: String,
+    /// What identifies it across a re-listing ([`super::relisting::MatchKey`]).
+    pub(super) match_key: String,
 }
 
 /// The transactions of a read, sorted out.
@@ -27,6 +29,8 @@ pub(super) struct Sorted {
     pub(super) held: Vec<Mapped>,
     /// Could not be mapped: left unexported (and so read again next time), reported.
     pub(super) bad: Vec<String>,
+    /// The day from which transactions are held (daily grouping, today), if any.
+    pub(super) held_day: Option<NaiveDate>,
 }
 
 pub(super) fn sort_out(
@@ -37,7 +41,10 @@ pub(super) fn sort_out(
     hold_today: bool,
     today: NaiveDate,
 ) -> Sorted {
-    let mut sorted = Sorted::default();
+    let mut sorted = Sorted {
+        held_day: hold_today.then_some(today),
+        ..Sorted::default()
+    };
     // Ids compared as Ponto means them: case and hyphens do not make another transaction.
     let known: HashSet<String> = known
         .iter()
@@ -66,6 +73,7 @@ pub(super) fn sort_out(
         }
         let item = Mapped {
             summary: super::changes::summary(transaction),
+            match_key: super::relisting::MatchKey::of(transaction).to_text(),
             mapped,
             api_index,
         };
@@ -177,6 +185,11 @@ pub(super) fn plan_statement(
             .iter()
             .map(|m| (m.mapped.ponto_id.clone(), m.summary.clone()))
             .collect(),
+        match_keys: group
+            .iter()
+            .map(|m| (m.mapped.ponto_id.clone(), m.match_key.clone()))
+            .collect(),
+        ponto_account_id: None,
     })
 }
 

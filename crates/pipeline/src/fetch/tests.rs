@@ -306,3 +306,68 @@ fn a_run_covers_every_account_or_the_chosen_ones_and_names_unknown_ones() {
     assert_eq!(only.organizations[0].0.name, "b");
     assert_eq!(only.unknown, ["FR7630006000011234567890189"]);
 }
+
+// ---- re-listings of a replaced account ------------------------------------------------
+
+fn old_export(n: u32, transaction: &Transaction, with_key: bool) -> crate::ledger::OldExport {
+    crate::ledger::OldExport {
+        ponto_id: format!("old-{n}"),
+        ponto_account_id: "old-account".into(),
+        match_key: with_key.then(|| super::relisting::MatchKey::of(transaction).to_text()),
+        summary: Some(summary(transaction)),
+    }
+}
+
+#[test]
+fn relistings_are_matched_once_each_and_near_misses_go_to_review() {
+    use super::relisting::{Verdict, judge};
+    let a = transaction(1, "12.50", "2026-03-01T10:00:00Z");
+    let b = transaction(2, "40.00", "2026-03-02T10:00:00Z");
+    // two identical coffees on one day: each old one matches one new one
+    let c1 = transaction(3, "3.20", "2026-03-03T08:00:00Z");
+    let mut c2 = transaction(4, "3.20", "2026-03-03T08:00:00Z");
+    c2.attributes.remittance_information = c1.attributes.remittance_information.clone();
+    let old = [
+        old_export(1, &a, true),
+        // written before schema version 5: rebuilt from its summary, no end-to-end id
+        old_export(2, &b, false),
+        old_export(3, &c1, true),
+        old_export(4, &c2, true),
+    ];
+    let mut b_again = b.clone();
+    b_again.attributes.end_to_end_id = Some("E2E-B".into());
+    let mut a_reworded = a.clone();
+    a_reworded.attributes.remittance_information = Some("INVOICE 1 (re-read)".into());
+    let third_coffee = c1.clone();
+    let later = transaction(9, "12.50", "2026-03-20T10:00:00Z");
+    let verdicts = judge(
+        &[&b_again, &c1, &c2, &third_coffee, &a_reworded, &later],
+        &old,
+        7,
+    );
+    assert_eq!(verdicts[0], Verdict::Relisted("old-2".into()));
+    assert_eq!(verdicts[1], Verdict::Relisted("old-3".into()));
+    assert_eq!(verdicts[2], Verdict::Relisted("old-4".into()));
+    assert_eq!(verdicts[3], Verdict::New, "a third coffee is a new one");
+    assert!(
+        matches!(&verdicts[4], Verdict::Review(why) if why.contains("old-1")),
+        "{:?}",
+        verdicts[4]
+    );
+    assert_eq!(
+        verdicts[5],
+        Verdict::New,
+        "beyond the look-back after the newest delivered one, nothing is a re-listing"
+    );
+}
+
+#[test]
+fn an_end_to_end_id_that_differs_is_not_the_same_transaction() {
+    use super::relisting::{Verdict, judge};
+    let mut a = transaction(1, "12.50", "2026-03-01T10:00:00Z");
+    a.attributes.end_to_end_id = Some("E2E-1".into());
+    let mut other = a.clone();
+    other.attributes.end_to_end_id = Some("E2E-2".into());
+    let verdicts = judge(&[&other], &[old_export(1, &a, true)], 7);
+    assert!(matches!(verdicts[0], Verdict::Review(_)), "{verdicts:?}");
+}

@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0002_picked_up.sql"),
     include_str!("0003_staged.sql"),
     include_str!("0004_checked_delivery.sql"),
+    include_str!("0005_bank_links_and_relisting.sql"),
 ];
 
 /// The schema version this program writes.

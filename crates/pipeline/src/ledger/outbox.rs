@@ -33,6 +33,10 @@ pub struct PlannedStatement {
     /// Optional, by Ponto id: what the transaction looked like when exported (any text
     /// the program chooses), so that a later change can be told with what changed.
     pub summaries: HashMap<String, String>,
+    /// Optional, by Ponto id: what identifies the transaction across a re-listing.
+    pub match_keys: HashMap<String, String>,
+    /// The Ponto account the transactions were read from, when known.
+    pub ponto_account_id: Option<String>,
 }
 
 /// A recorded statement that is not yet known to be in the drop folder.
@@ -223,13 +227,16 @@ impl Ledger {
         self.read(|conn| exported_in(conn, account_key, ponto_id))
     }
 
-    /// All Ponto ids exported for the account (one query; fine for 100,000s).
+    /// All Ponto ids never to deliver for the account (one query; fine for 100,000s):
+    /// the exported ones, and those delivered elsewhere or held for review.
     pub fn exported_ids(&self, account_key: &str) -> Result<HashSet<String>, LedgerError> {
         self.read(|conn| {
             let mut stmt =
                 conn.prepare("SELECT ponto_id FROM exported_transactions WHERE account_key = ?1")?;
             let rows = stmt.query_map([account_key], |row| row.get::<_, String>(0))?;
-            Ok(rows.collect::<Result<HashSet<_>, _>>()?)
+            let mut ids = rows.collect::<Result<HashSet<_>, _>>()?;
+            ids.extend(super::relisting::other_known_ids(conn, account_key)?);
+            Ok(ids)
         })
     }
 
@@ -430,14 +437,17 @@ fn insert_statement(
         ],
     )?;
     let mut insert = conn.prepare_cached(
-        "INSERT INTO exported_transactions (account_key, ponto_id, statement_id, summary) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO exported_transactions (account_key, ponto_id, statement_id, summary, ponto_account_id, match_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     for ponto_id in &statement.transaction_ids {
         insert.execute(params![
             account_key,
             ponto_id,
             statement.id,
-            statement.summaries.get(ponto_id)
+            statement.summaries.get(ponto_id),
+            statement.ponto_account_id,
+            statement.match_keys.get(ponto_id),
         ])?;
     }
     conn.execute(

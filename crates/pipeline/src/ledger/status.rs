@@ -1,6 +1,7 @@
 //! Everything `ponto2camt status` shows, per account, read in one snapshot.
 
 use super::accounts::{AccountState, load_accounts};
+use super::bank_link::{BankLink, bank_link};
 use super::history::{BalanceCheck, RunOutcome, RunRecord};
 use super::outbox::oldest_waiting;
 use super::{
@@ -29,6 +30,10 @@ pub struct AccountStatus {
     pub balance: Option<BalanceCheck>,
     /// Exported transactions that Ponto changed afterwards.
     pub changed_transactions: u64,
+    /// What Ponto last said about the account's consent and synchronization.
+    pub bank_link: Option<BankLink>,
+    /// Transactions held back until an operator decides (possible re-listings).
+    pub review_holds: Vec<super::ReviewHold>,
 }
 
 impl Ledger {
@@ -69,6 +74,8 @@ fn account_status(conn: &Connection, account: AccountState) -> Result<AccountSta
             "SELECT COUNT(*) FROM changed_transactions WHERE account_key = ?1",
             key,
         )?,
+        bank_link: bank_link(conn, key)?,
+        review_holds: super::relisting::pending_holds(conn, key)?,
         account,
     })
 }

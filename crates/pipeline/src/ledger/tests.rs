@@ -39,6 +39,8 @@ fn planned(seq: u64, opening: &str, closing: &str, ids: &[&str]) -> PlannedState
         closing: dec(closing),
         transaction_ids: ids.iter().map(|s| s.to_string()).collect(),
         summaries: HashMap::new(),
+        match_keys: HashMap::new(),
+        ponto_account_id: None,
     }
 }
 
@@ -673,4 +675,77 @@ fn a_side_file_sqlite_cannot_use_is_named() {
         err.to_string().contains(&format!("{FILE_NAME}-wal")),
         "{err}"
     );
+}
+
+#[test]
+fn version_5_knows_which_ponto_account_each_delivered_transaction_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let v4 = Ledger::open_with(dir.path(), 4, BUSY_TIMEOUT).unwrap();
+        v4.ensure_account(&info(KEY), at(0)).unwrap();
+        // as the version-4 program wrote them
+        v4.with_conn(|conn| {
+            conn.execute_batch(
+                "INSERT INTO statements (statement_id, account_key, seq, file_name, drop_dir, xml,
+                     opening, closing, transaction_count, created_at)
+                 VALUES ('STMT-1', 'BE68539007547034/EUR', 1, 's.xml', '/srv/drop', x'00', '0', '3', 2, 't');
+                 INSERT INTO exported_transactions (account_key, ponto_id, statement_id)
+                 VALUES ('BE68539007547034/EUR', 't1', 'STMT-1'), ('BE68539007547034/EUR', 't2', 'STMT-1');",
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    }
+    let ledger = Ledger::open(dir.path()).unwrap();
+    assert_eq!(ledger.schema_version().unwrap(), migrations::LATEST);
+    assert!(ledger.old_exports(KEY, "acc-1").unwrap().is_empty());
+    let old = ledger.old_exports(KEY, "acc-2").unwrap();
+    assert_eq!(old.len(), 2, "{old:?}");
+    assert!(old.iter().all(|o| o.ponto_account_id == "acc-1"));
+    // a re-listing is known from then on, in the same statement, and matches no more
+    ledger
+        .record_relisted(KEY, "n1", "acc-2", "t1", "{}", "{}")
+        .unwrap();
+    assert_eq!(
+        ledger.exported_in(KEY, "n1").unwrap().as_deref(),
+        Some("STMT-1")
+    );
+    let left: Vec<String> = ledger
+        .old_exports(KEY, "acc-2")
+        .unwrap()
+        .into_iter()
+        .map(|o| o.ponto_id)
+        .collect();
+    assert_eq!(left, ["t2"]);
+}
+
+#[test]
+fn held_transactions_are_known_until_decided_and_a_decision_is_taken_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = open_with_account(dir.path());
+    ledger
+        .hold_for_review(KEY, "h1", "acc-2", "might be t1", "{\"id\":\"h1\"}", at(1))
+        .unwrap();
+    ledger
+        .record_delivered_elsewhere(KEY, &["e1".to_owned()])
+        .unwrap();
+    let known = ledger.exported_ids(KEY).unwrap();
+    assert!(known.contains("h1") && known.contains("e1"), "{known:?}");
+    assert_eq!(ledger.status().unwrap()[0].review_holds.len(), 1);
+    assert_eq!(
+        ledger
+            .decide_review("h1", ReviewDecision::Accepted, at(2))
+            .unwrap()
+            .as_deref(),
+        Some(KEY)
+    );
+    assert_eq!(
+        ledger
+            .decide_review("h1", ReviewDecision::Dismissed, at(3))
+            .unwrap(),
+        None,
+        "decided already"
+    );
+    assert!(ledger.status().unwrap()[0].review_holds.is_empty());
+    assert_eq!(ledger.accepted_holds(KEY).unwrap().len(), 1);
 }
