@@ -189,7 +189,7 @@ fn json_decimal(value: &serde_json::Value) -> Decimal {
 fn inspect_strict(env: &SimEnv, files: &[PathBuf]) {
     let mut args = vec!["inspect", "--strict"];
     args.extend(files.iter().map(|f| f.to_str().expect("utf-8 path")));
-    let run = live(env, &args);
+    let run = crate::util::run(&args, env.path());
     assert_eq!(run.code, 0, "lint findings: {run:#?}");
 }
 

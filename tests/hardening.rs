@@ -318,6 +318,15 @@ fn status_check_is_0_when_all_is_well_and_1_with_a_problem() {
     let account = env.accounts()[0].clone();
     env.sim.add_transactions(&account.id, 1);
     delivered_once(&env);
+    // Ponto synchronized again since (else tomorrow's status also says sync_stale)
+    let tomorrow = chrono::DateTime::parse_from_rfc3339(&crate::sim_env::noon(1))
+        .expect("noon")
+        .to_utc();
+    for account in env.accounts() {
+        env.sim
+            .set_synchronized_at(&account.id, tomorrow - chrono::Duration::hours(1));
+    }
+    delivered_once(&env);
     let late = crate::sim_env::live_on(&env, 1, &["status", "--check"]);
     assert_eq!(late.code, 1, "{late:#?}");
     assert!(late.stdout.contains("not_picked_up"), "{late:#?}");

@@ -91,6 +91,15 @@ fn bank_name(iban: &str, currency: &str) -> &'static str {
     }
 }
 
+/// A decimal text with the currency's ISO 4217 minor units.
+fn with_minor_units(text: &str, currency: &str) -> String {
+    let minor = converter::minor_units(currency).expect("a known currency");
+    let mut amount = decimal(text).normalize();
+    assert!(amount.scale() <= minor, "{text} {currency}");
+    amount.rescale(minor);
+    amount.to_string()
+}
+
 fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
@@ -229,13 +238,18 @@ fn accounts_lists_every_account_with_its_details() {
         let expected = [
             account.iban.clone(),
             account.currency.clone(),
-            decimal(&balance).to_string(),
+            with_minor_units(&balance, &account.currency),
             bank_name(&account.iban, &account.currency).to_owned(),
-            synchronized_at(truth).format("%Y-%m-%d %H:%M").to_string(),
+            synchronized_at(truth)
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string(),
             consent_expires(truth).date_naive().to_string(),
         ];
         assert_eq!(row, expected, "row of {}", account.iban);
         assert_eq!(decimal(&row[2]), decimal(&balance));
+        // EUR and USD: always two decimals (57546.4 is shown as 57546.40)
+        let decimals = row[2].split_once('.').map(|(_, d)| d.len());
+        assert_eq!(decimals, Some(2), "{}", row[2]);
         // the clock is fixed before the simulator's dates: nothing to warn about
         assert!(
             text_warnings(&run.stdout, &account.iban).is_empty(),
@@ -265,6 +279,7 @@ fn accounts_json_gives_the_same_as_json() {
         let balance = env.sim.current_balance(&account.id).expect("balance");
         let shown = item["current_balance"].as_str().expect("balance as text");
         assert_eq!(decimal(shown), decimal(&balance));
+        assert_eq!(shown, with_minor_units(&balance, &account.currency));
         assert_eq!(
             item["bank"],
             bank_name(&account.iban, &account.currency),
@@ -300,7 +315,8 @@ fn expected_warnings(account: &Account, now: DateTime<Utc>) -> (Option<&'static 
     };
     (
         consent,
-        now - synchronized_at(account) > Duration::hours(24),
+        // stale_after's default
+        now - synchronized_at(account) > Duration::hours(36),
     )
 }
 
@@ -332,7 +348,7 @@ fn assert_warnings_follow_the_rule(env: &SimEnv, now: DateTime<Utc>) -> usize {
             }
             None => assert!(consent_warning.is_none(), "{iban} at {now}: {warnings:?}"),
         }
-        let stale_warning = warnings.iter().any(|w| w.contains("last synchronization"));
+        let stale_warning = warnings.iter().any(|w| w.contains("last synchronized"));
         assert_eq!(stale_warning, stale, "{iban} at {now}: {warnings:?}");
         assert_eq!(
             warnings.len(),
@@ -697,6 +713,72 @@ fn ponto_unreachable_exits_69_after_retries() {
     assert_eq!(run.code, EXIT_UNAVAILABLE, "{run:?}");
     assert!(run.stderr.contains("hint:"), "{run:?}");
     assert_secret_hidden(&run, "some-secret-value-123");
+}
+
+#[test]
+fn accounts_amounts_keep_their_minor_units_when_ponto_drops_a_trailing_zero() {
+    let env = configured(5);
+    let account = env.accounts()[1].clone();
+    env.sim.set_current_balance(&account.id, "57546.4");
+    let served = served_accounts(&env, 0);
+    let truth = served_account(&served, &account.iban);
+    assert_eq!(
+        truth
+            .attributes
+            .current_balance
+            .map(|b| b.to_string())
+            .as_deref(),
+        Some("57546.4"),
+        "Ponto sends the number without its trailing zero"
+    );
+    let row = text_row(&env.run(&["accounts"]).stdout, &account.iban);
+    assert_eq!(row[2], "57546.40");
+    let listed = accounts_json(&env.run(&["accounts", "--json"]));
+    assert_eq!(
+        json_for(&listed, &account.iban)["current_balance"],
+        "57546.40"
+    );
+}
+
+#[test]
+fn the_secret_can_come_from_a_file_or_a_systemd_credential() {
+    let env = SimEnv::start(5);
+    let org = &env.sim.organizations()[0];
+    let dir = tempdir();
+    let url = env.sim.base_url();
+    let secret_file = dir.path().join("secret");
+    std::fs::write(&secret_file, format!("{}\n", org.client_secret)).expect("secret");
+    let credentials = dir.path().join("credentials");
+    std::fs::create_dir(&credentials).expect("credentials");
+    std::fs::write(credentials.join("ponto_client_secret"), &org.client_secret)
+        .expect("credential");
+    let base = [
+        ("PONTO_CLIENT_ID", org.client_id.as_str()),
+        ("PONTO_API_URL", url.as_str()),
+        ("HOME", "/nonexistent"),
+    ];
+    for (name, value) in [
+        (
+            "PONTO_CLIENT_SECRET_FILE",
+            secret_file.to_str().expect("utf-8"),
+        ),
+        (
+            "CREDENTIALS_DIRECTORY",
+            credentials.to_str().expect("utf-8"),
+        ),
+    ] {
+        let mut vars = base.to_vec();
+        vars.push((name, value));
+        let listed = accounts_json(&run_in(dir.path(), &["accounts", "--json"], &vars));
+        assert_eq!(listed.len(), org.accounts.len(), "{name}");
+    }
+    // an unusable file named by the environment: 78, the variable named, no secret shown
+    let mut vars = base.to_vec();
+    vars.push(("PONTO_CLIENT_SECRET_FILE", "/nonexistent/secret"));
+    let run = run_in(dir.path(), &["accounts"], &vars);
+    assert_eq!(run.code, EXIT_CONFIG, "{run:?}");
+    assert!(run.stderr.contains("PONTO_CLIENT_SECRET_FILE"), "{run:?}");
+    assert_secret_hidden(&run, &org.client_secret);
 }
 
 #[test]

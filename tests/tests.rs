@@ -6,6 +6,7 @@ mod util;
 
 mod bank_link;
 mod cli;
+mod config_setup;
 mod contrib;
 mod convert;
 mod inspect;

@@ -28,8 +28,9 @@ Exit codes:
     after_help = EXIT_CODES
 )]
 pub struct Cli {
-    /// Configuration file [default: ./ponto2camt.toml].
-    #[arg(long, global = true)]
+    /// Configuration file, for the commands that read one (fetch, watch, status,
+    /// check-config, accounts, export); also accepted after the command.
+    #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Log format on standard error.
     #[arg(long, global = true, value_enum, default_value = "human")]
@@ -53,6 +54,8 @@ pub enum Command {
     Status(StatusArgs),
     /// Check the configuration file (with --online also the credentials and accounts).
     CheckConfig(CheckConfigArgs),
+    /// Write a first configuration for the accounts the Ponto credentials can read.
+    Init(InitArgs),
     /// List the accounts the Ponto integration may read, with warnings.
     Accounts(AccountsArgs),
     /// Write one bundle per account (the input of `convert`).
@@ -67,6 +70,46 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff), e.g. `ponto2camt man > /usr/share/man/man1/ponto2camt.1`.
     Man,
+}
+
+/// `--config FILE` of the commands that read a configuration.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConfigArg {
+    /// Configuration file [default: $PONTO2CAMT_CONFIG, else the first of
+    /// ./ponto2camt.toml, $XDG_CONFIG_HOME/ponto2camt/ponto2camt.toml
+    /// (~/.config/…), /etc/ponto2camt/ponto2camt.toml].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Where to write the configuration; an existing file is never replaced.
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "FILE",
+        default_value = "ponto2camt.toml"
+    )]
+    pub output: PathBuf,
+    /// Ponto's API [default: $PONTO_API_URL, else https://api.myponto.com].
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// The integration's client id [default: $PONTO_CLIENT_ID].
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// A file holding the client secret; the configuration names it as
+    /// client_secret_file [default: $PONTO_CLIENT_SECRET, $PONTO_CLIENT_SECRET_FILE,
+    /// the systemd credential ponto_client_secret]. There is no option for the secret
+    /// itself: the command line is visible to every user (ps).
+    #[arg(long, value_name = "FILE")]
+    pub client_secret_file: Option<PathBuf>,
+    /// The state folder to write into the file [default: "state", beside the file].
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// The drop folder (the ERP's import folder) to write [default: "drop", beside the file].
+    #[arg(long, value_name = "DIR")]
+    pub drop_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -87,6 +130,8 @@ pub struct DemoArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct FetchArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
     /// Only these accounts (IBAN; repeatable).
     #[arg(long = "account", value_name = "IBAN")]
     pub accounts: Vec<String>,
@@ -118,6 +163,8 @@ pub struct FetchArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct WatchArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
     /// Between scheduled fetches, e.g. 90s, 15m, 1h (overrides [watch] interval).
     #[arg(long, value_parser = parse_interval)]
     pub interval: Option<std::time::Duration>,
@@ -129,6 +176,8 @@ fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -139,6 +188,8 @@ pub struct StatusArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckConfigArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
     /// Also log in to Ponto and check that every configured account exists.
     #[arg(long)]
     pub online: bool,
@@ -146,6 +197,8 @@ pub struct CheckConfigArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct AccountsArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -153,6 +206,8 @@ pub struct AccountsArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
     /// Only these accounts (IBAN; repeatable).
     #[arg(long = "account", value_name = "IBAN")]
     pub accounts: Vec<String>,

@@ -151,6 +151,15 @@ fn fixed_hints(error: &Error) -> Vec<&'static str> {
             problem: Problem::UnknownTimeZone(_),
             ..
         }) => vec!["use an IANA name such as Europe/Brussels"],
+        Error::Config(ConfigError::NotFound { .. }) => vec![
+            "pass --config FILE or set PONTO2CAMT_CONFIG=FILE; `ponto2camt init` writes a first configuration for your Ponto accounts",
+        ],
+        Error::Config(ConfigError::EnvPathMissing { .. }) => vec![
+            "correct PONTO2CAMT_CONFIG, or unset it to look in the usual places (./ponto2camt.toml, ~/.config/ponto2camt/, /etc/ponto2camt/)",
+        ],
+        Error::Config(ConfigError::Environment { .. }) => vec![
+            "the secret file must be a regular file of at most 4 KiB holding the secret; the environment's secret comes before the configuration file's (see `ponto2camt check-config` in the README)",
+        ],
         Error::Config(_) => vec![
             "every key is documented in ponto2camt.example.toml; `ponto2camt check-config` checks a file",
         ],

@@ -1,5 +1,5 @@
 //! `ponto2camt accounts`: what the integration can read, with warnings a bookkeeper must
-//! act on (consent about to expire, data not synchronized for a day).
+//! act on (consent expiring or expired, data not synchronized, a replaced account).
 
 use crate::cli::AccountsArgs;
 use crate::error::CliError;
@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use std::path::Path;
 
 pub fn run(config: Option<&Path>, args: &AccountsArgs) -> Result<(), CliError> {
-    let accesses = pipeline::connect::accesses(config, &super::env)?;
-    let views = accounts::list(&accesses, pipeline::clock::now())?;
+    let (accesses, limits) = pipeline::connect::accesses_and_limits(config, &super::env)?;
+    let views = accounts::list(&accesses, limits, pipeline::clock::now())?;
     if args.json {
         output::line(serde_json::to_string_pretty(&render_json(&views)).unwrap_or_default());
     } else {
@@ -19,20 +19,22 @@ pub fn run(config: Option<&Path>, args: &AccountsArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Amounts with the currency's minor units (`57546.40`, JPY `1200`); times in UTC and
+/// saying so (`2026-12-01 09:30 UTC`); the consent's last day as a date (UTC).
 fn render_text(views: &[AccountView]) -> String {
     let mut out = format!(
-        "{:<34}  {:<3}  {:>15}  {:<24}  {:<17}  {}\n",
+        "{:<34}  {:<3}  {:>15}  {:<24}  {:<20}  {}\n",
         "account", "ccy", "balance", "bank", "synchronized", "consent until"
     );
     for v in views {
         out.push_str(&format!(
-            "{:<34}  {:<3}  {:>15}  {:<24}  {:<17}  {}\n",
+            "{:<34}  {:<3}  {:>15}  {:<24}  {:<20}  {}\n",
             v.reference,
             v.currency,
             v.current_balance.as_deref().unwrap_or("-"),
             v.bank.as_deref().unwrap_or("-"),
             v.synchronized_at
-                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
                 .unwrap_or_else(|| "-".into()),
             v.consent_expires
                 .map(|t| t.date_naive().to_string())

@@ -1,14 +1,12 @@
-//! What the integration can read, with warnings a bookkeeper must
-//! act on (consent about to expire, data not synchronized for a day).
+//! What the integration can read, with what a bookkeeper must act on about each
+//! account's link to its bank ([`crate::sync_health`]).
 
 use crate::Error;
 use crate::connect::{PontoAccess, client};
-use chrono::{DateTime, Duration, Utc};
+use crate::sync_health::{self, Limits};
+use chrono::{DateTime, Utc};
 use ponto::{Account, Client, FinancialInstitution};
 use std::collections::HashMap;
-
-pub const CONSENT_WARNING_DAYS: i64 = 14;
-pub const STALE_SYNC_HOURS: i64 = 24;
 
 /// One account as shown.
 #[derive(Debug, Clone)]
@@ -17,14 +15,22 @@ pub struct AccountView {
     pub id: String,
     pub reference: String,
     pub currency: String,
+    /// Decimal text with the currency's minor units (`57546.40` EUR, `1200` JPY).
     pub current_balance: Option<String>,
     pub bank: Option<String>,
+    /// Ponto's `description` and `holderName` of the account, when it gives them.
+    pub description: Option<String>,
+    pub holder_name: Option<String>,
     pub synchronized_at: Option<DateTime<Utc>>,
     pub consent_expires: Option<DateTime<Utc>>,
     pub warnings: Vec<String>,
 }
 
-pub fn list(accesses: &[PontoAccess], now: DateTime<Utc>) -> Result<Vec<AccountView>, Error> {
+pub fn list(
+    accesses: &[PontoAccess],
+    limits: Limits,
+    now: DateTime<Utc>,
+) -> Result<Vec<AccountView>, Error> {
     let mut views = Vec::new();
     for access in accesses {
         let ponto = client(access)?;
@@ -34,7 +40,7 @@ pub fn list(accesses: &[PontoAccess], now: DateTime<Utc>) -> Result<Vec<AccountV
         let mut banks: HashMap<String, Option<FinancialInstitution>> = HashMap::new();
         for account in accounts {
             let bank = bank_of(&ponto, &account, &mut banks);
-            views.push(view(&access.organization, &account, bank.as_ref(), now));
+            views.push(view(&access.organization, &account, bank.as_ref(), limits, now));
         }
     }
     Ok(views)
@@ -70,102 +76,56 @@ fn view(
     organization: &str,
     account: &Account,
     bank: Option<&FinancialInstitution>,
+    limits: Limits,
     now: DateTime<Utc>,
 ) -> AccountView {
     let a = &account.attributes;
     let synchronized = synchronized_at(account);
+    let currency = a.currency.clone().unwrap_or_else(|| "?".into());
     AccountView {
         organization: organization.to_owned(),
         id: account.id.clone().unwrap_or_default(),
         reference: a.reference.clone().unwrap_or_else(|| "?".into()),
-        currency: a.currency.clone().unwrap_or_else(|| "?".into()),
-        current_balance: a.current_balance.map(|b| b.to_string()),
+        current_balance: a.current_balance.map(|b| amount_text(b, &currency)),
+        currency,
         bank: bank.and_then(|b| b.attributes.name.clone()),
+        description: a.description.clone(),
+        holder_name: a.holder_name.clone(),
         synchronized_at: synchronized,
         consent_expires: a.authorization_expiration_expected_at,
-        warnings: warnings(a.authorization_expiration_expected_at, synchronized, now),
+        warnings: sync_health::assess(&sync_health::observe(account, now), limits, now)
+            .into_iter()
+            .map(|finding| finding.message)
+            .collect(),
     }
 }
 
-pub fn warnings(
-    consent_expires: Option<DateTime<Utc>>,
-    synchronized: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> Vec<String> {
-    let mut warnings = Vec::new();
-    if let Some(expires) = consent_expires {
-        if expires <= now {
-            warnings.push(format!(
-                "bank consent expired on {}: renew it in Ponto, no new transactions arrive until then",
-                expires.date_naive()
-            ));
-        } else if expires - now <= Duration::days(CONSENT_WARNING_DAYS) {
-            warnings.push(format!(
-                "bank consent expires on {} ({} days): renew it in Ponto",
-                expires.date_naive(),
-                (expires - now).num_days()
-            ));
+/// An amount with its currency's minor units (ISO 4217): `57546.4` EUR → `57546.40`,
+/// JPY without decimals. Never rounded: an amount with more decimals than its currency
+/// has, or in an unknown currency, is shown as Ponto gave it.
+pub fn amount_text(amount: rust_decimal::Decimal, currency: &str) -> String {
+    match converter::minor_units(currency) {
+        Some(minor) if amount.normalize().scale() <= minor => {
+            let mut shown = amount.normalize();
+            shown.rescale(minor);
+            shown.to_string()
         }
-    }
-    match synchronized {
-        Some(at) if now - at > Duration::hours(STALE_SYNC_HOURS) => warnings.push(format!(
-            "last synchronization {} ago: Ponto's data may be behind the bank",
-            human_age(now - at)
-        )),
-        None => warnings.push("never synchronized by Ponto".into()),
-        _ => {}
-    }
-    warnings
-}
-
-/// Everything about the account's connection to its bank that a bookkeeper must act on:
-/// consent, synchronization, availability, a replaced (deprecated) account. Logged on
-/// every fetch, so a scheduled run that silently gets nothing new still says why.
-pub fn health_warnings(account: &Account, now: DateTime<Utc>) -> Vec<String> {
-    let meta = account.account_meta();
-    let mut found = warnings(
-        account.attributes.authorization_expiration_expected_at,
-        meta.synchronized_at,
-        now,
-    );
-    if account.attributes.deprecated == Some(true) {
-        found.push(
-            "Ponto marks this account deprecated (replaced after a re-authorization?)".into(),
-        );
-    }
-    if let Some(availability) = meta.availability.filter(|a| a != "available") {
-        found.push(format!("Ponto says the account is {availability}"));
-    }
-    found
-}
-
-fn human_age(age: Duration) -> String {
-    if age.num_days() >= 1 {
-        format!("{} days", age.num_days())
-    } else {
-        format!("{} hours", age.num_hours())
+        _ => amount.to_string(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    fn at(day: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, day, 12, 0, 0)
-            .single()
-            .expect("valid date")
-    }
 
     #[test]
-    fn warns_about_consent_within_14_days_and_stale_data() {
-        assert!(warnings(Some(at(30)), Some(at(10)), at(10)).is_empty());
-        let soon = warnings(Some(at(20)), Some(at(10)), at(10));
-        assert_eq!(soon.len(), 1);
-        assert!(soon[0].contains("10 days"), "{soon:?}");
-        let stale = warnings(None, Some(at(7)), at(10));
-        assert!(stale[0].contains("3 days"), "{stale:?}");
-        assert!(warnings(Some(at(9)), Some(at(10)), at(10))[0].contains("expired"));
+    fn amounts_show_the_currency_s_minor_units_and_are_never_rounded() {
+        let amount = |text: &str| text.parse::<rust_decimal::Decimal>().expect("decimal");
+        assert_eq!(amount_text(amount("57546.4"), "EUR"), "57546.40");
+        assert_eq!(amount_text(amount("-3"), "EUR"), "-3.00");
+        assert_eq!(amount_text(amount("1200.00"), "JPY"), "1200");
+        assert_eq!(amount_text(amount("1.5"), "KWD"), "1.500");
+        assert_eq!(amount_text(amount("0.125"), "EUR"), "0.125", "not rounded");
+        assert_eq!(amount_text(amount("7.1"), "XAU"), "7.1", "no minor units");
     }
 }

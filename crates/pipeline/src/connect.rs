@@ -3,7 +3,7 @@
 
 use crate::Error;
 use crate::config::{
-    self, Config, ENV_API_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, OrganizationConfig,
+    self, Config, ConfigError, ENV_API_URL, ENV_CLIENT_ID, OrganizationConfig, SecretSource,
 };
 use ponto::{Client, ClientConfig, Credentials, Secret};
 use std::path::Path;
@@ -17,35 +17,64 @@ pub struct PontoAccess {
     pub client_secret: Secret,
 }
 
-/// Credentials from the environment alone (no configuration file).
+/// Credentials from the environment alone (no configuration file): `PONTO_CLIENT_ID`,
+/// the secret as [`config::secret_from_environment`] finds it (`PONTO_CLIENT_SECRET`,
+/// `PONTO_CLIENT_SECRET_FILE`, the systemd credential), `PONTO_API_URL`.
 pub fn from_environment(env: &dyn Fn(&str) -> Option<String>) -> Result<PontoAccess, Error> {
+    from_environment_with_source(env).map(|(access, _)| access)
+}
+
+/// [`from_environment`], and where the secret came from.
+pub fn from_environment_with_source(
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(PontoAccess, SecretSource), Error> {
     let client_id = env(ENV_CLIENT_ID).filter(|v| !v.trim().is_empty());
-    let secret = env(ENV_CLIENT_SECRET).filter(|v| !v.is_empty());
+    let secret = config::secret_from_environment(env)?;
     match (client_id, secret) {
-        (Some(client_id), Some(secret)) => Ok(PontoAccess {
-            organization: config::DEFAULT_ORGANIZATION.into(),
-            api_url: env(ENV_API_URL).unwrap_or_else(|| ponto::DEFAULT_BASE_URL.to_owned()),
-            client_id: client_id.trim().to_owned(),
-            client_secret: Secret::new(secret.trim().to_owned()),
-        }),
+        (Some(client_id), Some((client_secret, source))) => Ok((
+            PontoAccess {
+                organization: config::DEFAULT_ORGANIZATION.into(),
+                api_url: env(ENV_API_URL)
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| v.trim().to_owned())
+                    .unwrap_or_else(|| ponto::DEFAULT_BASE_URL.to_owned()),
+                client_id: client_id.trim().to_owned(),
+                client_secret,
+            },
+            source,
+        )),
         _ => Err(Error::NoCredentials),
     }
 }
 
 /// Where the credentials come from: the configuration file when there is one (given as
-/// `config`, or `./ponto2camt.toml`), else the environment.
+/// `config`, else found by [`config::locate`]), else the environment.
 pub fn accesses(
     config: Option<&Path>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<PontoAccess>, Error> {
-    let default = Path::new(config::DEFAULT_PATH);
+    accesses_and_limits(config, env).map(|(accesses, _)| accesses)
+}
+
+/// [`accesses`], with the configuration's bank-link thresholds (the defaults when the
+/// credentials come from the environment alone).
+pub fn accesses_and_limits(
+    config: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Vec<PontoAccess>, crate::sync_health::Limits), Error> {
     let path = match config {
-        Some(path) => path,
-        None if default.exists() => default,
-        None => return from_environment(env).map(|access| vec![access]),
+        Some(path) => path.to_path_buf(),
+        None => match config::locate(env) {
+            Ok(path) => path,
+            Err(ConfigError::NotFound { .. }) => {
+                let access = from_environment(env)?;
+                return Ok((vec![access], crate::sync_health::Limits::default()));
+            }
+            Err(other) => return Err(other.into()),
+        },
     };
-    let config = config::load(path, env)?;
-    Ok(from_config(&config))
+    let config = config::load(&path, env)?;
+    Ok((from_config(&config), crate::sync_health::Limits::of(&config)))
 }
 
 pub fn from_config(config: &Config) -> Vec<PontoAccess> {

@@ -18,6 +18,15 @@ pub struct Limits {
     pub stale_after: Duration,
 }
 
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            consent_warn_days: crate::config::DEFAULT_CONSENT_WARN_DAYS,
+            stale_after: crate::config::DEFAULT_STALE_AFTER,
+        }
+    }
+}
+
 impl Limits {
     pub fn of(config: &crate::config::Config) -> Limits {
         Limits {

@@ -4,16 +4,26 @@
 //!
 //! Every mistake is a [`ConfigError`] naming the file and the key path
 //! (`accounts[2].start_date`, 0-based like the TOML arrays they index), so that the
-//! user can fix the file without guessing. Secrets never appear in any message.
+//! user can fix the file without guessing; every mistake the check finds is reported
+//! at once ([`ConfigError::Many`]). Secrets never appear in any message.
+//!
+//! Also here: where the file is without `--config` ([`locate`]), where the client
+//! secret comes from ([`secret_from_environment`], then the file), and the first
+//! configuration `ponto2camt init` writes ([`template`]).
 
+mod locate;
 mod parse;
 mod permissions;
 mod problems;
+mod secrets;
+pub mod template;
 #[cfg(test)]
 mod tests;
 
+pub use locate::{SYSTEM_PLACES, locate, locate_among, places};
 pub use permissions::{DEFAULT_FILE_MODE, MAX_SECRET_FILE, SecretSource};
 pub use problems::{ConfigError, Problem};
+pub use secrets::secret_from_environment;
 
 use crate::matching::normalize_iban;
 use chrono::NaiveDate;
@@ -47,6 +57,14 @@ pub const DEFAULT_ORGANIZATION: &str = "default";
 pub const ENV_CLIENT_ID: &str = "PONTO_CLIENT_ID";
 pub const ENV_CLIENT_SECRET: &str = "PONTO_CLIENT_SECRET";
 pub const ENV_API_URL: &str = "PONTO_API_URL";
+/// A file holding the client secret (single organization), below `PONTO_CLIENT_SECRET`.
+pub const ENV_CLIENT_SECRET_FILE: &str = "PONTO_CLIENT_SECRET_FILE";
+/// Set by systemd for a service with `LoadCredential=`/`SetCredential=`.
+pub const ENV_CREDENTIALS_DIRECTORY: &str = "CREDENTIALS_DIRECTORY";
+/// The credential's name in that folder (`LoadCredential=ponto_client_secret:FILE`).
+pub const SYSTEMD_CREDENTIAL: &str = "ponto_client_secret";
+/// Names the configuration file when `--config` does not.
+pub const ENV_CONFIG: &str = "PONTO2CAMT_CONFIG";
 
 /// Secrets print as `***` in Debug and Display: the client crate's type, so the secret
 /// goes from the file to Ponto without ever being a plain string in between.
@@ -130,12 +148,14 @@ impl Config {
     }
 
     /// The checks that need the file system (kept out of [`parse`] so that a config can
-    /// be parsed anywhere): every drop folder must exist and be a folder.
+    /// be parsed anywhere): every drop folder must exist and be a folder. Every missing
+    /// one is reported.
     pub fn check_paths(&self) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
         if let Some(inbox) = &self.watch.inbox_dir
             && !inbox.is_dir()
         {
-            return Err(ConfigError::invalid(
+            problems.push(ConfigError::invalid(
                 &self.source,
                 "watch.inbox_dir",
                 Problem::InboxDirMissing(inbox.clone()),
@@ -143,30 +163,40 @@ impl Config {
         }
         for (_, account) in self.accounts() {
             if !account.drop_dir.is_dir() {
-                return Err(ConfigError::invalid(
+                problems.push(ConfigError::invalid(
                     &self.source,
                     format!("{}.drop_dir", account.config_key),
                     Problem::DropDirMissing(account.drop_dir.clone()),
                 ));
             }
         }
-        Ok(())
+        self.verdict(problems)
     }
 
     /// Every configured `time_zone` must be a zone the program knows (chrono-tz).
     pub fn check_time_zones(&self) -> Result<(), ConfigError> {
-        for (_, account) in self.accounts() {
-            if let Some(zone) = &account.time_zone
-                && zone.parse::<chrono_tz::Tz>().is_err()
-            {
-                return Err(ConfigError::invalid(
-                    &self.source,
-                    format!("{}.time_zone", account.config_key),
-                    Problem::UnknownTimeZone(zone.clone()),
-                ));
-            }
+        let problems = self
+            .accounts()
+            .filter_map(|(_, account)| {
+                let zone = account.time_zone.as_ref()?;
+                zone.parse::<chrono_tz::Tz>().is_err().then(|| {
+                    ConfigError::invalid(
+                        &self.source,
+                        format!("{}.time_zone", account.config_key),
+                        Problem::UnknownTimeZone(zone.clone()),
+                    )
+                })
+            })
+            .collect();
+        self.verdict(problems)
+    }
+
+    fn verdict(&self, problems: Vec<ConfigError>) -> Result<(), ConfigError> {
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::from_problems(&self.source, problems))
         }
-        Ok(())
     }
 }
 
@@ -252,19 +282,32 @@ pub const DEFAULT_PATH: &str = "ponto2camt.toml";
 
 /// Reads and checks the configuration file. Relative paths in it are resolved against
 /// the file's folder; `env` looks up environment variables (pass `|k| std::env::var(k).ok()`).
+/// Every problem found after the TOML was read is reported ([`ConfigError::Many`]); a
+/// TOML syntax error, an unknown key or a wrong type stops at the first.
 pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    load_with(path, env, false)
+}
+
+/// `check-config`: [`load`], and also what the file system and the Ponto client say:
+/// `state_dir`, every drop folder and `watch.inbox_dir` exist, every `time_zone` is
+/// known, every `api_url` is one the client will use (https, or http on loopback).
+/// Every problem is reported.
+pub fn check(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    load_with(path, env, true)
+}
+
+fn load_with(
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+    thorough: bool,
+) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
     })?;
     let absolute = absolute(path);
     let base_dir = absolute.parent().unwrap_or(Path::new("/")).to_path_buf();
-    Checker {
-        file: &absolute,
-        base_dir: &base_dir,
-        env,
-    }
-    .run(&text)
+    Checker::new(&absolute, &base_dir, env, thorough).run(&text)
 }
 
 /// Checks a configuration given as text; relative paths are resolved against `base_dir`.
@@ -274,12 +317,7 @@ pub fn parse(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
     let file = base_dir.join("<config>");
-    Checker {
-        file: &file,
-        base_dir: &absolute(base_dir),
-        env,
-    }
-    .run(text)
+    Checker::new(&file, &absolute(base_dir), env, false).run(text)
 }
 
 fn absolute(path: &Path) -> PathBuf {

@@ -6,6 +6,7 @@ use super::*;
 use crate::matching::normalize_iban;
 use chrono::NaiveDate;
 use serde::Deserialize;
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -92,15 +93,45 @@ enum RawDate {
 // ---- checking ------------------------------------------------------------------------
 
 pub(super) struct Checker<'a> {
-    pub(super) file: &'a Path,
-    pub(super) base_dir: &'a Path,
-    pub(super) env: &'a dyn Fn(&str) -> Option<String>,
+    file: &'a Path,
+    base_dir: &'a Path,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    /// `check-config`: also the folders on disk, the time zones, and each `api_url` as
+    /// the Ponto client takes it.
+    thorough: bool,
+    /// Every problem found so far, in file order.
+    problems: RefCell<Vec<ConfigError>>,
+    /// The missing folders reported (`thorough`), each once.
+    missing_folders: RefCell<HashSet<PathBuf>>,
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
+    pub(super) fn new(
+        file: &'a Path,
+        base_dir: &'a Path,
+        env: &'a dyn Fn(&str) -> Option<String>,
+        thorough: bool,
+    ) -> Self {
+        Checker {
+            file,
+            base_dir,
+            env,
+            thorough,
+            problems: RefCell::new(Vec::new()),
+            missing_folders: RefCell::new(HashSet::new()),
+        }
+    }
+
+    /// The checked configuration, or every problem found after the TOML was read (a
+    /// TOML error stops at the first: the rest of the file cannot be trusted).
     pub(super) fn run(&self, text: &str) -> Result<Config, ConfigError> {
         let raw = self.deserialize(text)?;
-        self.check(raw)
+        let config = self.check(raw);
+        let problems = self.problems.take();
+        match config {
+            Some(config) if problems.is_empty() => Ok(config),
+            _ => Err(ConfigError::from_problems(self.file, problems)),
+        }
     }
 
     fn deserialize(&self, text: &str) -> Result<RawConfig, ConfigError> {
@@ -152,25 +183,52 @@ impl Checker<'_> {
         ConfigError::invalid(self.file, key, problem)
     }
 
-    fn check(&self, raw: RawConfig) -> Result<Config, ConfigError> {
-        let state_dir = self.path(raw.state_dir.as_deref(), "state_dir")?;
-        let state_dir = state_dir.ok_or_else(|| self.invalid("state_dir", Problem::Missing))?;
-        let drop_dir = self.path(raw.drop_dir.as_deref(), "drop_dir")?;
-        let grouping = match raw.grouping.as_deref() {
-            None => Grouping::default(),
-            Some(text) => Grouping::parse(text)
-                .ok_or_else(|| self.invalid("grouping", Problem::BadGrouping(text.to_owned())))?,
+    /// Notes a problem; the check goes on to find the others.
+    fn report(&self, error: ConfigError) {
+        self.problems.borrow_mut().push(error);
+    }
+
+    /// The value, or `None` with its problem noted.
+    fn keep<T>(&self, result: Result<T, ConfigError>) -> Option<T> {
+        result.map_err(|e| self.report(e)).ok()
+    }
+
+    /// Every check runs, each problem is noted; a [`Config`] only when there was none.
+    fn check(&self, raw: RawConfig) -> Option<Config> {
+        let state_dir = match self.keep(self.path(raw.state_dir.as_deref(), "state_dir")) {
+            Some(None) => {
+                self.report(self.invalid("state_dir", Problem::Missing));
+                None
+            }
+            other => other.flatten(),
         };
-        let concurrency = self.concurrency(raw.concurrency)?;
-        let file_mode = self.file_mode(raw.file_mode.as_deref())?;
-        let lookback = self.lookback_days("lookback_days", raw.lookback_days)?;
-        let mut organizations = self.organizations(
-            raw.ponto,
-            raw.accounts,
-            raw.organizations,
-            drop_dir.as_deref(),
-        )?;
-        self.reject_duplicates(&organizations)?;
+        if let Some(dir) = &state_dir {
+            self.require_folder("state_dir", dir, Problem::StateDirMissing);
+        }
+        // None: broken (noted); Some(None): not set.
+        let drop_dir = self.keep(self.path(raw.drop_dir.as_deref(), "drop_dir"));
+        let grouping = match raw.grouping.as_deref() {
+            None => Some(Grouping::default()),
+            Some(text) => self
+                .keep(Grouping::parse(text).ok_or_else(|| {
+                    self.invalid("grouping", Problem::BadGrouping(text.to_owned()))
+                })),
+        };
+        let concurrency = self.keep(self.concurrency(raw.concurrency));
+        let file_mode = self.keep(self.file_mode(raw.file_mode.as_deref()));
+        let lookback = self.keep(self.lookback_days("lookback_days", raw.lookback_days));
+        let watch = self.watch(raw.watch.unwrap_or_default());
+        let consent_warn_days = self.keep(self.ranged_u32(
+            "consent_warn_days",
+            raw.consent_warn_days,
+            CONSENT_WARN_RANGE,
+        ));
+        let stale_after = self.keep(self.duration("stale_after", raw.stale_after.as_deref()));
+        let global_drop = drop_dir.as_ref().map(|dir| dir.as_deref());
+        let mut organizations =
+            self.organizations(raw.ponto, raw.accounts, raw.organizations, global_drop);
+        self.reject_duplicates(&organizations);
+        let lookback = lookback?;
         for org in &mut organizations {
             for account in &mut org.accounts {
                 account.lookback_days = account
@@ -179,23 +237,29 @@ impl Checker<'_> {
                     .or(Some(DEFAULT_LOOKBACK_DAYS));
             }
         }
-        Ok(Config {
+        Some(Config {
             source: self.file.to_path_buf(),
-            state_dir,
-            drop_dir,
-            grouping,
+            state_dir: state_dir?,
+            drop_dir: drop_dir?,
+            grouping: grouping?,
             include_today: raw.include_today.unwrap_or(false),
-            watch: self.watch(raw.watch.unwrap_or_default())?,
-            consent_warn_days: self
-                .ranged_u32("consent_warn_days", raw.consent_warn_days, CONSENT_WARN_RANGE)?
-                .unwrap_or(DEFAULT_CONSENT_WARN_DAYS),
-            stale_after: self
-                .duration("stale_after", raw.stale_after.as_deref())?
-                .unwrap_or(DEFAULT_STALE_AFTER),
-            concurrency,
-            file_mode,
+            watch: watch?,
+            consent_warn_days: consent_warn_days?.unwrap_or(DEFAULT_CONSENT_WARN_DAYS),
+            stale_after: stale_after?.unwrap_or(DEFAULT_STALE_AFTER),
+            concurrency: concurrency?,
+            file_mode: file_mode?,
             organizations,
         })
+    }
+
+    /// `check-config`: a folder the file names must exist (each reported once).
+    fn require_folder(&self, key: &str, dir: &Path, problem: fn(PathBuf) -> Problem) {
+        if self.thorough
+            && !dir.is_dir()
+            && self.missing_folders.borrow_mut().insert(dir.to_path_buf())
+        {
+            self.report(self.invalid(key, problem(dir.to_path_buf())));
+        }
     }
 
     fn file_mode(&self, text: Option<&str>) -> Result<u32, ConfigError> {
@@ -206,17 +270,20 @@ impl Checker<'_> {
             .ok_or_else(|| self.invalid("file_mode", Problem::BadFileMode(text.to_owned())))
     }
 
-    fn watch(&self, raw: RawWatch) -> Result<WatchSettings, ConfigError> {
+    fn watch(&self, raw: RawWatch) -> Option<WatchSettings> {
         let defaults = WatchSettings::default();
-        Ok(WatchSettings {
-            interval: self
-                .duration("watch.interval", raw.interval.as_deref())?
-                .unwrap_or(defaults.interval),
-            inbox_dir: self.path(raw.inbox_dir.as_deref(), "watch.inbox_dir")?,
+        let interval = self.keep(self.duration("watch.interval", raw.interval.as_deref()));
+        let inbox_dir = self.keep(self.path(raw.inbox_dir.as_deref(), "watch.inbox_dir"));
+        if let Some(Some(dir)) = &inbox_dir {
+            self.require_folder("watch.inbox_dir", dir, Problem::InboxDirMissing);
+        }
+        let pickup_warn_after =
+            self.keep(self.duration("watch.pickup_warn_after", raw.pickup_warn_after.as_deref()));
+        Some(WatchSettings {
+            interval: interval?.unwrap_or(defaults.interval),
+            inbox_dir: inbox_dir?,
             poll: raw.poll.unwrap_or(defaults.poll),
-            pickup_warn_after: self
-                .duration("watch.pickup_warn_after", raw.pickup_warn_after.as_deref())?
-                .unwrap_or(defaults.pickup_warn_after),
+            pickup_warn_after: pickup_warn_after?.unwrap_or(defaults.pickup_warn_after),
         })
     }
 
@@ -260,24 +327,30 @@ impl Checker<'_> {
             })
     }
 
+    /// The organizations whose every value is right (the others' problems are noted).
+    /// `drop_dir`: the global one; `None` when it is broken (then an account without
+    /// its own is not reported as having none).
     fn organizations(
         &self,
         ponto: Option<RawPonto>,
         accounts: Option<Vec<RawAccount>>,
         organizations: Option<Vec<RawOrganization>>,
-        drop_dir: Option<&Path>,
-    ) -> Result<Vec<OrganizationConfig>, ConfigError> {
+        drop_dir: Option<Option<&Path>>,
+    ) -> Vec<OrganizationConfig> {
         let Some(organizations) = organizations else {
-            return Ok(vec![self.single_organization(ponto, accounts, drop_dir)?]);
+            return self
+                .single_organization(ponto, accounts, drop_dir)
+                .into_iter()
+                .collect();
         };
         if ponto.is_some() {
-            return Err(self.invalid(
+            self.report(self.invalid(
                 "ponto",
                 Problem::Conflict("[ponto] is for a single organization; with [[organizations]] give each its own [organizations.ponto]"),
             ));
         }
         if accounts.is_some() {
-            return Err(self.invalid(
+            self.report(self.invalid(
                 "accounts",
                 Problem::Conflict(
                     "with [[organizations]], list accounts under [[organizations.accounts]]",
@@ -285,12 +358,12 @@ impl Checker<'_> {
             ));
         }
         if organizations.is_empty() {
-            return Err(self.invalid("organizations", Problem::NoAccounts));
+            self.report(self.invalid("organizations", Problem::NoAccounts));
         }
         organizations
             .into_iter()
             .enumerate()
-            .map(|(i, org)| self.organization(i, org, drop_dir))
+            .filter_map(|(i, org)| self.organization(i, org, drop_dir))
             .collect()
     }
 
@@ -298,16 +371,16 @@ impl Checker<'_> {
         &self,
         ponto: Option<RawPonto>,
         accounts: Option<Vec<RawAccount>>,
-        drop_dir: Option<&Path>,
-    ) -> Result<OrganizationConfig, ConfigError> {
+        drop_dir: Option<Option<&Path>>,
+    ) -> Option<OrganizationConfig> {
         let accounts = accounts.unwrap_or_default();
         if accounts.is_empty() {
-            return Err(self.invalid("accounts", Problem::NoAccounts));
+            self.report(self.invalid("accounts", Problem::NoAccounts));
         }
-        let (api_url, client_id, (client_secret, secret_source)) =
-            self.credentials("ponto", ponto.unwrap_or_default(), true)?;
-        let accounts = self.accounts("accounts", accounts, drop_dir)?;
-        Ok(OrganizationConfig {
+        let credentials = self.credentials("ponto", ponto.unwrap_or_default(), true);
+        let accounts = self.accounts("accounts", accounts, drop_dir);
+        let (api_url, client_id, client_secret, secret_source) = credentials?;
+        Some(OrganizationConfig {
             name: DEFAULT_ORGANIZATION.to_owned(),
             api_url,
             client_id,
@@ -321,30 +394,36 @@ impl Checker<'_> {
         &self,
         index: usize,
         raw: RawOrganization,
-        drop_dir: Option<&Path>,
-    ) -> Result<OrganizationConfig, ConfigError> {
+        drop_dir: Option<Option<&Path>>,
+    ) -> Option<OrganizationConfig> {
         let key = format!("organizations[{index}]");
         let name = raw.name.trim().to_owned();
-        if name.is_empty() {
-            return Err(self.invalid(format!("{key}.name"), Problem::Empty));
-        }
-        if name.contains('/') {
-            return Err(self.invalid(
+        let name = if name.is_empty() {
+            self.report(self.invalid(format!("{key}.name"), Problem::Empty));
+            None
+        } else if name.contains('/') {
+            self.report(self.invalid(
                 format!("{key}.name"),
                 Problem::InvalidOrganizationName(name),
             ));
-        }
-        let ponto = raw
-            .ponto
-            .ok_or_else(|| self.invalid(format!("{key}.ponto"), Problem::Missing))?;
-        let (api_url, client_id, (client_secret, secret_source)) =
-            self.credentials(&format!("{key}.ponto"), ponto, false)?;
+            None
+        } else {
+            Some(name)
+        };
+        let credentials = match raw.ponto {
+            None => {
+                self.report(self.invalid(format!("{key}.ponto"), Problem::Missing));
+                None
+            }
+            Some(ponto) => self.credentials(&format!("{key}.ponto"), ponto, false),
+        };
         if raw.accounts.is_empty() {
-            return Err(self.invalid(format!("{key}.accounts"), Problem::NoAccounts));
+            self.report(self.invalid(format!("{key}.accounts"), Problem::NoAccounts));
         }
-        let accounts = self.accounts(&format!("{key}.accounts"), raw.accounts, drop_dir)?;
-        Ok(OrganizationConfig {
-            name,
+        let accounts = self.accounts(&format!("{key}.accounts"), raw.accounts, drop_dir);
+        let (api_url, client_id, client_secret, secret_source) = credentials?;
+        Some(OrganizationConfig {
+            name: name?,
             api_url,
             client_id,
             client_secret,
@@ -354,13 +433,14 @@ impl Checker<'_> {
     }
 
     /// The environment wins over the file, but only for the single organization: with
-    /// several there is no telling which one a variable is meant for.
+    /// several there is no telling which one a variable is meant for. Each of the three
+    /// values is checked (and reported) on its own.
     fn credentials(
         &self,
         key: &str,
         ponto: RawPonto,
         use_env: bool,
-    ) -> Result<(String, String, (Secret, SecretSource)), ConfigError> {
+    ) -> Option<(String, String, Secret, SecretSource)> {
         let env = |name: &str| {
             if use_env {
                 (self.env)(name).filter(|v| !v.trim().is_empty())
@@ -371,32 +451,56 @@ impl Checker<'_> {
         let api_url = env(ENV_API_URL)
             .or(ponto.api_url)
             .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
-        let api_url = api_url.trim().trim_end_matches('/').to_owned();
-        if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
-            return Err(self.invalid(format!("{key}.api_url"), Problem::BadUrl(api_url)));
-        }
+        let api_url = self.keep(self.api_url(key, &api_url));
         let client_id = env(ENV_CLIENT_ID)
             .or(ponto.client_id.filter(|v| !v.trim().is_empty()))
-            .ok_or_else(|| {
-                self.invalid(
-                    format!("{key}.client_id"),
-                    self.missing(use_env, ENV_CLIENT_ID),
-                )
-            })?;
-        if ponto.client_secret.is_some() && ponto.client_secret_file.is_some() {
-            return Err(self.invalid(format!("{key}.client_secret_file"), Problem::SecretTwice));
+            .map(|id| id.trim().to_owned());
+        if client_id.is_none() {
+            let problem = self.missing(use_env, ENV_CLIENT_ID);
+            self.report(self.invalid(format!("{key}.client_id"), problem));
         }
-        let (secret, source) = match env(ENV_CLIENT_SECRET) {
-            Some(secret) => (secret, SecretSource::Environment),
-            None => {
-                self.secret_from_file(key, ponto.client_secret, ponto.client_secret_file, use_env)?
+        let secret = self.secret(key, ponto.client_secret, ponto.client_secret_file, use_env);
+        let (secret, source) = secret?;
+        Some((api_url?, client_id?, secret, source))
+    }
+
+    fn api_url(&self, key: &str, text: &str) -> Result<String, ConfigError> {
+        let api_url = text.trim().trim_end_matches('/').to_owned();
+        let key = format!("{key}.api_url");
+        if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
+            return Err(self.invalid(key, Problem::BadUrl(api_url)));
+        }
+        if self.thorough {
+            // What fetch would refuse: plain http to another host, a password in the URL.
+            let credentials = ponto::Credentials::new("check", Secret::new("check"));
+            let config = ponto::ClientConfig::new(credentials).with_base_url(api_url.clone());
+            if let Err(e) = ponto::Client::new(config) {
+                return Err(self.invalid(key, Problem::UnusableUrl(e.to_string())));
             }
-        };
-        Ok((
-            api_url,
-            client_id.trim().to_owned(),
-            (Secret::new(secret), source),
-        ))
+        }
+        Ok(api_url)
+    }
+
+    /// Environment first (single organization), then the file; see `secrets.rs`.
+    fn secret(
+        &self,
+        key: &str,
+        inline: Option<String>,
+        file: Option<PathBuf>,
+        use_env: bool,
+    ) -> Option<(Secret, SecretSource)> {
+        if inline.is_some() && file.is_some() {
+            self.report(self.invalid(format!("{key}.client_secret_file"), Problem::SecretTwice));
+            return None;
+        }
+        if use_env {
+            match self.keep(super::secrets::secret_from_environment(self.env)) {
+                None => return None,
+                Some(Some(found)) => return Some(found),
+                Some(None) => {}
+            }
+        }
+        self.keep(self.secret_from_file(key, inline, file, use_env))
     }
 
     fn missing(&self, use_env: bool, env: &'static str) -> Problem {
@@ -413,42 +517,39 @@ impl Checker<'_> {
         inline: Option<String>,
         file: Option<PathBuf>,
         use_env: bool,
-    ) -> Result<(String, SecretSource), ConfigError> {
+    ) -> Result<(Secret, SecretSource), ConfigError> {
         if let Some(secret) = inline.filter(|s| !s.trim().is_empty()) {
-            return Ok((secret.trim().to_owned(), SecretSource::ConfigFile));
+            return Ok((
+                Secret::new(secret.trim().to_owned()),
+                SecretSource::ConfigFile,
+            ));
         }
         let file_key = format!("{key}.client_secret_file");
         let Some(path) = self.path(file.as_deref(), &file_key)? else {
-            let problem = self.missing(use_env, ENV_CLIENT_SECRET);
+            let problem = if use_env {
+                Problem::MissingSecret
+            } else {
+                Problem::Missing
+            };
             return Err(self.invalid(format!("{key}.client_secret"), problem));
         };
-        // The reason names no content, only why the file could not be used.
-        let text = super::permissions::read_secret_file(&path).map_err(|reason| {
-            self.invalid(
-                &file_key,
-                Problem::SecretFile {
-                    path: path.clone(),
-                    reason,
-                },
-            )
-        })?;
-        let secret = text.trim();
-        if secret.is_empty() {
-            return Err(self.invalid(file_key, Problem::EmptySecretFile(path)));
-        }
-        Ok((secret.to_owned(), SecretSource::File(path)))
+        // The problem names no content, only why the file could not be used.
+        let secret = super::secrets::read_secret(&path)
+            .map_err(|problem| self.invalid(&file_key, problem))?;
+        Ok((secret, SecretSource::File(path)))
     }
 
+    /// The accounts whose every value is right (the others' problems are noted).
     fn accounts(
         &self,
         key: &str,
         accounts: Vec<RawAccount>,
-        drop_dir: Option<&Path>,
-    ) -> Result<Vec<AccountConfig>, ConfigError> {
+        drop_dir: Option<Option<&Path>>,
+    ) -> Vec<AccountConfig> {
         accounts
             .into_iter()
             .enumerate()
-            .map(|(i, raw)| self.account(format!("{key}[{i}]"), raw, drop_dir))
+            .filter_map(|(i, raw)| self.account(format!("{key}[{i}]"), raw, drop_dir))
             .collect()
     }
 
@@ -456,50 +557,79 @@ impl Checker<'_> {
         &self,
         key: String,
         raw: RawAccount,
-        global_drop_dir: Option<&Path>,
-    ) -> Result<AccountConfig, ConfigError> {
-        let iban = self.iban(&format!("{key}.iban"), &raw.iban)?;
+        global_drop_dir: Option<Option<&Path>>,
+    ) -> Option<AccountConfig> {
+        let iban = self.keep(self.iban(&format!("{key}.iban"), &raw.iban));
         let currency = match raw.currency {
-            None => None,
-            Some(text) => Some(self.currency(&format!("{key}.currency"), &text)?),
+            None => Some(None),
+            Some(text) => self
+                .keep(self.currency(&format!("{key}.currency"), &text))
+                .map(Some),
         };
-        let start_date = self.date(&format!("{key}.start_date"), &raw.start_date)?;
-        let time_zone = match raw.time_zone.map(|tz| tz.trim().to_owned()) {
-            Some(tz) if tz.is_empty() => {
-                return Err(self.invalid(format!("{key}.time_zone"), Problem::Empty));
-            }
-            other => other,
-        };
+        let start_date = self.keep(self.date(&format!("{key}.start_date"), &raw.start_date));
+        let time_zone = self.keep(self.time_zone(&format!("{key}.time_zone"), raw.time_zone));
         let drop_dir_key = format!("{key}.drop_dir");
-        let drop_dir = match self.path(raw.drop_dir.as_deref(), &drop_dir_key)? {
-            Some(dir) => dir,
-            None => global_drop_dir
-                .map(Path::to_path_buf)
-                .ok_or_else(|| self.invalid(drop_dir_key, Problem::NoDropDir))?,
+        let drop_dir = match self.keep(self.path(raw.drop_dir.as_deref(), &drop_dir_key)) {
+            Some(Some(dir)) => {
+                self.require_folder(&drop_dir_key, &dir, Problem::DropDirMissing);
+                Some(dir)
+            }
+            Some(None) => match global_drop_dir {
+                Some(Some(global)) => {
+                    // a missing global drop folder is named once, under its own key
+                    self.require_folder("drop_dir", global, Problem::DropDirMissing);
+                    Some(global.to_path_buf())
+                }
+                Some(None) => {
+                    self.report(self.invalid(drop_dir_key, Problem::NoDropDir));
+                    None
+                }
+                // the global one is broken: that is the problem, already noted
+                None => None,
+            },
+            None => None,
         };
         let lookback_days =
-            self.lookback_days(&format!("{key}.lookback_days"), raw.lookback_days)?;
+            self.keep(self.lookback_days(&format!("{key}.lookback_days"), raw.lookback_days));
         let start_after_id = match raw.start_after_id.map(|id| id.trim().to_owned()) {
             Some(id) if id.is_empty() => {
-                return Err(self.invalid(format!("{key}.start_after_id"), Problem::Empty));
+                self.report(self.invalid(format!("{key}.start_after_id"), Problem::Empty));
+                None
             }
-            other => other,
+            other => Some(other),
         };
         let opening_balance = match &raw.opening_balance {
-            None => None,
-            Some(amount) => Some(self.amount(&format!("{key}.opening_balance"), amount)?),
+            None => Some(None),
+            Some(amount) => self
+                .keep(self.amount(&format!("{key}.opening_balance"), amount))
+                .map(Some),
         };
-        Ok(AccountConfig {
+        Some(AccountConfig {
             config_key: key,
-            iban,
-            currency,
-            start_date,
-            time_zone,
-            drop_dir,
-            lookback_days,
-            start_after_id,
-            opening_balance,
+            iban: iban?,
+            currency: currency?,
+            start_date: start_date?,
+            time_zone: time_zone?,
+            drop_dir: drop_dir?,
+            lookback_days: lookback_days?,
+            start_after_id: start_after_id?,
+            opening_balance: opening_balance?,
         })
+    }
+
+    /// Not empty; `check-config` also wants a zone the program knows (fetch reports an
+    /// unknown one for its account only).
+    fn time_zone(&self, key: &str, raw: Option<String>) -> Result<Option<String>, ConfigError> {
+        let Some(zone) = raw.map(|tz| tz.trim().to_owned()) else {
+            return Ok(None);
+        };
+        if zone.is_empty() {
+            return Err(self.invalid(key, Problem::Empty));
+        }
+        if self.thorough && zone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(self.invalid(key, Problem::UnknownTimeZone(zone)));
+        }
+        Ok(Some(zone))
     }
 
     fn lookback_days(&self, key: &str, value: Option<i64>) -> Result<Option<u32>, ConfigError> {
@@ -542,7 +672,10 @@ impl Checker<'_> {
         text.parse::<rust_decimal::Decimal>()
             .ok()
             .filter(|_| {
-                !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b"-.".contains(&b))
+                !text.is_empty()
+                    && text
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b"-.".contains(&b))
             })
             .ok_or_else(|| self.invalid(key, Problem::InvalidAmount(text)))
     }
@@ -592,12 +725,12 @@ impl Checker<'_> {
 
     /// The same bank account twice would be exported twice; an account without a
     /// currency stands for all of the IBAN's currencies, so it clashes with any other.
-    fn reject_duplicates(&self, organizations: &[OrganizationConfig]) -> Result<(), ConfigError> {
+    fn reject_duplicates(&self, organizations: &[OrganizationConfig]) {
         let mut seen: Vec<&AccountConfig> = Vec::new();
         let mut names = HashSet::new();
         for (i, org) in organizations.iter().enumerate() {
             if !names.insert(org.name.as_str()) {
-                return Err(self.invalid(
+                self.report(self.invalid(
                     format!("organizations[{i}].name"),
                     Problem::DuplicateOrganization(org.name.clone()),
                 ));
@@ -610,7 +743,7 @@ impl Checker<'_> {
                             || other.currency == account.currency)
                 });
                 if let Some(first) = clash {
-                    return Err(self.invalid(
+                    self.report(self.invalid(
                         account.config_key.clone(),
                         Problem::DuplicateAccount {
                             iban: account.iban.clone(),
@@ -622,7 +755,6 @@ impl Checker<'_> {
                 seen.push(account);
             }
         }
-        Ok(())
     }
 }
 

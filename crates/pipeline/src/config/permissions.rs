@@ -22,6 +22,27 @@ pub enum SecretSource {
     File(PathBuf),
     /// `PONTO_CLIENT_SECRET`.
     Environment,
+    /// The file `PONTO_CLIENT_SECRET_FILE` names (absolute).
+    EnvironmentFile(PathBuf),
+    /// The systemd credential `$CREDENTIALS_DIRECTORY/ponto_client_secret`.
+    Credential(PathBuf),
+}
+
+impl std::fmt::Display for SecretSource {
+    /// Where the secret came from, for logs (never the secret).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretSource::ConfigFile => f.write_str("client_secret in the configuration file"),
+            SecretSource::File(path) => write!(f, "client_secret_file {}", path.display()),
+            SecretSource::Environment => f.write_str("PONTO_CLIENT_SECRET"),
+            SecretSource::EnvironmentFile(path) => {
+                write!(f, "PONTO_CLIENT_SECRET_FILE {}", path.display())
+            }
+            SecretSource::Credential(path) => {
+                write!(f, "the systemd credential {}", path.display())
+            }
+        }
+    }
 }
 
 /// `file_mode`: octal text such as `"0640"` (`"640"` and `"0o640"` too), permission bits
@@ -66,14 +87,19 @@ pub(super) fn read_secret_file(path: &Path) -> Result<String, String> {
 
 impl Config {
     /// Warnings for `check-config`: the configuration file holds a `client_secret` and
-    /// is readable by every user, or a `client_secret_file` is. Files that cannot be
-    /// looked at give no warning (reading them already failed or will).
+    /// is readable by every user, or a file holding the secret is (`client_secret_file`,
+    /// `PONTO_CLIENT_SECRET_FILE`'s, a systemd credential). Files that cannot be looked
+    /// at give no warning (reading them already failed or will).
     pub fn permission_warnings(&self) -> Vec<String> {
         let mut files: Vec<(&Path, &str)> = Vec::new();
         for org in &self.organizations {
             match &org.secret_source {
                 SecretSource::ConfigFile => files.push((&self.source, "holds client_secret")),
                 SecretSource::File(path) => files.push((path, "is the client_secret_file")),
+                SecretSource::EnvironmentFile(path) => {
+                    files.push((path, "is the file PONTO_CLIENT_SECRET_FILE names"))
+                }
+                SecretSource::Credential(path) => files.push((path, "holds the client secret")),
                 SecretSource::Environment => {}
             }
         }

@@ -34,6 +34,39 @@ pub enum ConfigError {
         key: String,
         problem: Problem,
     },
+    /// No `--config` and no configuration file in any of the usual places.
+    #[error(
+        "no configuration file: looked for {} ({} is not set); pass --config FILE",
+        list_paths(tried),
+        super::ENV_CONFIG
+    )]
+    NotFound { tried: Vec<PathBuf> },
+    /// `PONTO2CAMT_CONFIG` names a file that is not there: an explicit choice is never
+    /// silently replaced by another file.
+    #[error("{var} names {}, which does not exist", path.display())]
+    EnvPathMissing { var: &'static str, path: PathBuf },
+    /// A value the environment gives (a secret file it names) cannot be used. `origin`
+    /// is the variable, or `$CREDENTIALS_DIRECTORY/ponto_client_secret`.
+    #[error("{origin}: {problem}")]
+    Environment { origin: String, problem: Problem },
+    /// Every problem the check found, in file order (never fewer than two).
+    #[error("{}: {} problems:{}", file.display(), problems.len(), list_problems(problems))]
+    Many {
+        file: PathBuf,
+        problems: Vec<ConfigError>,
+    },
+}
+
+fn list_paths(paths: &[PathBuf]) -> String {
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    shown.join(", ")
+}
+
+fn list_problems(problems: &[ConfigError]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("\n  {}", p.without_file()))
+        .collect()
 }
 
 fn key_prefix(key: &str) -> String {
@@ -53,12 +86,54 @@ impl ConfigError {
         }
     }
 
-    /// The key path the error is about (empty when it concerns the whole file).
+    /// The problems found: one, or those of [`ConfigError::Many`] (never with a
+    /// [`Many`](ConfigError::Many) among them).
+    pub(crate) fn from_problems(file: &Path, mut problems: Vec<ConfigError>) -> Self {
+        if problems.len() == 1
+            && let Some(only) = problems.pop()
+        {
+            return only;
+        }
+        ConfigError::Many {
+            file: file.to_path_buf(),
+            problems,
+        }
+    }
+
+    /// The key path the error is about (empty when it concerns the whole file or several
+    /// keys: see [`ConfigError::problems`]).
     pub fn key(&self) -> &str {
         match self {
-            ConfigError::Read { .. } => "",
+            ConfigError::Read { .. }
+            | ConfigError::NotFound { .. }
+            | ConfigError::EnvPathMissing { .. }
+            | ConfigError::Environment { .. }
+            | ConfigError::Many { .. } => "",
             ConfigError::StateDirChanged { .. } => "state_dir",
             ConfigError::Toml { key, .. } | ConfigError::Invalid { key, .. } => key,
+        }
+    }
+
+    /// Each problem on its own: the list of [`ConfigError::Many`], else this one.
+    pub fn problems(&self) -> Vec<&ConfigError> {
+        match self {
+            ConfigError::Many { problems, .. } => problems.iter().collect(),
+            other => vec![other],
+        }
+    }
+
+    /// The message without the file's name in front (for a list under it).
+    fn without_file(&self) -> String {
+        match self {
+            ConfigError::Invalid { key, problem, .. } => format!("{}{problem}", key_prefix(key)),
+            ConfigError::Toml {
+                key,
+                line,
+                column,
+                message,
+                ..
+            } => format!("line {line}, column {column}: {}{message}", key_prefix(key)),
+            other => other.to_string(),
         }
     }
 }
@@ -109,6 +184,10 @@ pub enum Problem {
     BadUrl(String),
     #[error("is required: set it in the file or in the environment variable {env}")]
     MissingCredential { env: &'static str },
+    #[error(
+        "is required: set client_secret_file (or client_secret) here, or PONTO_CLIENT_SECRET or PONTO_CLIENT_SECRET_FILE in the environment, or load the systemd credential ponto_client_secret"
+    )]
+    MissingSecret,
     #[error("give either client_secret or client_secret_file, not both")]
     SecretTwice,
     #[error("cannot read the secret file {}: {reason}", path.display())]
@@ -121,6 +200,10 @@ pub enum Problem {
     InboxDirMissing(PathBuf),
     #[error("the drop folder {} does not exist or is not a folder", .0.display())]
     DropDirMissing(PathBuf),
+    #[error("{} does not exist: before the first run, create it (mkdir -m 700 …); if fetch ran before, the ledger is gone or the path is wrong: restore it from a backup", .0.display())]
+    StateDirMissing(PathBuf),
+    #[error("{0}")]
+    UnusableUrl(String),
     #[error("{0}")]
     Conflict(&'static str),
     #[error("no accounts configured: add [[accounts]] (or [[organizations.accounts]])")]
