@@ -6,6 +6,11 @@
 //! (b) 100 accounts with 50 new transactions each, 20 ms simulated latency per request:
 //!     first fetch, then an incremental fetch of 50 more each (target < 15 s each).
 //!
+//! (c) `order`: the request cost of an incremental run in each listing order Ponto may
+//!     use (newest created first, or by execution date), with the default look-back
+//!     and with `lookback_days = 0`: 1 account with 2,500 transactions (~40 a day),
+//!     then one new booking dated 4 days back; prints the transaction pages read.
+//!
 //! For (b) the simulator's first organization gets 96 more accounts
 //! (`Simulator::add_accounts`), so one organization holds all 100.
 //!
@@ -167,6 +172,59 @@ fn many_accounts(dir: &Path) {
     );
 }
 
+/// Transaction pages the simulator served for the account so far.
+fn transaction_pages(sim: &Simulator, account_id: &str) -> usize {
+    let path = format!("/accounts/{account_id}/transactions");
+    sim.request_log()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.starts_with(&path))
+        .count()
+}
+
+fn listing_orders(dir: &Path) {
+    for order in [
+        ponto_sim::ListingOrder::Created,
+        ponto_sim::ListingOrder::Execution,
+    ] {
+        for lookback in [None, Some(0)] {
+            let sim = Simulator::start(SimConfig {
+                transactions_per_account: 2_500,
+                ..SimConfig::default()
+            })
+            .expect("simulator starts");
+            sim.set_listing_order(order);
+            let org = &sim.organizations()[0];
+            let account = &org.accounts[0];
+            let run_dir = dir.join(format!("{order:?}-{lookback:?}"));
+            std::fs::create_dir_all(run_dir.join("drop")).expect("drop folder");
+            let config = run_dir.join("ponto2camt.toml");
+            let text = format!(
+                "state_dir = \"state\"\ndrop_dir = \"drop\"\n{}\n[ponto]\napi_url = \"{}\"\nclient_id = \"{}\"\nclient_secret = \"{}\"\n\n[[accounts]]\niban = \"{}\"\ncurrency = \"{}\"\nstart_date = \"{}\"\n",
+                lookback
+                    .map(|d| format!("lookback_days = {d}"))
+                    .unwrap_or_default(),
+                sim.base_url(),
+                org.client_id,
+                org.client_secret,
+                account.iban,
+                account.currency,
+                (chrono::Utc::now().date_naive() - chrono::Duration::days(60))
+            );
+            std::fs::write(&config, text).expect("config");
+            timed_fetch(&config);
+            let first = transaction_pages(&sim, &account.id);
+            sim.add_backdated_transaction(&account.id, 4);
+            let elapsed = timed_fetch(&config);
+            let incremental = transaction_pages(&sim, &account.id) - first;
+            println!(
+                "listing order {order:?}, lookback_days {}: first fetch {first} page(s); incremental run with 1 new booking dated 4 days back: {incremental} page(s), {:.2} s",
+                lookback.map_or("7 (default)".to_owned(), |d| d.to_string()),
+                elapsed.as_secs_f64()
+            );
+        }
+    }
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a name argument picks one scenario.
     let only: Vec<String> = std::env::args()
@@ -181,5 +239,9 @@ fn main() {
     if wanted("many") {
         let dir = tempfile::tempdir().expect("temp dir");
         many_accounts(dir.path());
+    }
+    if wanted("order") {
+        let dir = tempfile::tempdir().expect("temp dir");
+        listing_orders(dir.path());
     }
 }
