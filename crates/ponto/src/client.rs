@@ -74,6 +74,9 @@ impl Client {
                 reason: "client id and client secret must both be set".into(),
             });
         }
+        // reqwest takes rustls's process-wide crypto provider: ring, unless the program
+        // installed another one first (then that one stays).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::blocking::Client::builder()
             .user_agent(config.user_agent.as_str())
             .connect_timeout(config.connect_timeout)
