@@ -9,6 +9,7 @@ mod cli;
 mod config_setup;
 mod contrib;
 mod convert;
+mod export_raw;
 mod inspect;
 mod roundtrip;
 

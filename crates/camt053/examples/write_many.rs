@@ -67,6 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ..Default::default()
             },
             amount: Some((Decimal::new(12_345, 2), "EUR".into())),
+            charges: Vec::new(),
             related_parties: RelatedParties {
                 debtor: Some(Party {
                     name: Some("Müller & Söhne GmbH".into()),

@@ -252,6 +252,29 @@ pub struct References {
     pub end_to_end_id: Option<String>,
     pub transaction_id: Option<String>,
     pub mandate_id: Option<String>,
+    /// `Prtry` (at most one in camt.053.001.02): a reference ISO has no element for.
+    pub proprietary: Option<ProprietaryReference>,
+}
+
+/// `Refs/Prtry` (`ProprietaryReference1`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProprietaryReference {
+    /// `Tp`: what kind of reference it is, at most 35 characters.
+    pub kind: String,
+    /// `Ref`, at most 35 characters.
+    pub reference: String,
+}
+
+/// `Chrgs` (`ChargesInformation6`): a charge for the transaction. Information only: the
+/// entry's amount already is what was booked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Charges {
+    /// `Amt`, unsigned.
+    pub amount: Decimal,
+    /// `Amt/@Ccy`.
+    pub currency: String,
+    /// `CdtDbtInd`: `Debit` for a charge taken from the account.
+    pub direction: Option<CreditDebit>,
 }
 
 /// A party account's `Id`.
@@ -318,6 +341,8 @@ pub struct TransactionDetails {
     pub refs: References,
     /// `AmtDtls/TxAmt/Amt` (unsigned) and its currency.
     pub amount: Option<(Decimal, String)>,
+    /// `Chrgs`, in order (V04+ files: one per `Chrgs/Rcrd`).
+    pub charges: Vec<Charges>,
     pub related_parties: RelatedParties,
     /// `Purp/Cd`.
     pub purpose: Option<String>,

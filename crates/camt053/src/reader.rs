@@ -305,8 +305,15 @@ fn read_details(node: &Node) -> Result<TransactionDetails, ReadError> {
             end_to_end_id: node.text_at("Refs/EndToEndId"),
             transaction_id: node.text_at("Refs/TxId"),
             mandate_id: node.text_at("Refs/MndtId"),
+            proprietary: node.at("Refs/Prtry").and_then(|p| {
+                Some(ProprietaryReference {
+                    kind: p.text_at("Tp")?,
+                    reference: p.text_at("Ref")?,
+                })
+            }),
         },
         amount,
+        charges: read_charges(node)?,
         related_parties: node
             .child("RltdPties")
             .map(read_related_parties)
@@ -321,6 +328,29 @@ fn read_details(node: &Node) -> Result<TransactionDetails, ReadError> {
         return_info: node.child("RtrInf").and_then(read_return_info),
         additional_info: node.text_at("AddtlTxInf"),
     })
+}
+
+/// Every `Chrgs`: `Amt` and `CdtDbtInd` directly (V02), or one per `Rcrd` (V04 and later).
+fn read_charges(details: &Node) -> Result<Vec<Charges>, ReadError> {
+    let one = |node: &Node| -> Result<Option<Charges>, ReadError> {
+        let Some(amt) = node.child("Amt") else {
+            return Ok(None);
+        };
+        let (amount, currency) = amount(amt)?;
+        Ok(Some(Charges {
+            amount,
+            currency,
+            direction: node.child("CdtDbtInd").map(credit_debit).transpose()?,
+        }))
+    };
+    let mut charges = Vec::new();
+    for node in details.children("Chrgs") {
+        charges.extend(one(node)?);
+        for record in node.children("Rcrd") {
+            charges.extend(one(record)?);
+        }
+    }
+    Ok(charges)
 }
 
 fn read_related_parties(node: &Node) -> RelatedParties {
@@ -1224,10 +1254,21 @@ const DETAILS: &[Elem] = &[
             leaf("EndToEndId"),
             leaf("TxId"),
             leaf("MndtId"),
+            group("Prtry", &[leaf("Tp"), leaf("Ref")]),
         ],
     ),
     group("AmtDtls", &[group("TxAmt", &[leaf("Amt")])]),
     group("BkTxCd", BANK_TRANSACTION_CODE),
+    // `Amt` directly in V02, in each `Rcrd` later.
+    repeated(
+        "Chrgs",
+        Kind::Plain,
+        &[
+            leaf("Amt"),
+            leaf("CdtDbtInd"),
+            repeated("Rcrd", Kind::Plain, &[leaf("Amt"), leaf("CdtDbtInd")]),
+        ],
+    ),
     group(
         "RltdPties",
         &[

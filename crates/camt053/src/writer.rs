@@ -373,6 +373,7 @@ fn write_bank_transaction_code<W: Write>(
 fn details_are_empty(d: &TransactionDetails) -> bool {
     d.refs == References::default()
         && d.amount.is_none()
+        && d.charges.is_empty()
         && related_parties_are_empty(&d.related_parties)
         && d.purpose.is_none()
         && d.remittance.is_empty()
@@ -405,6 +406,9 @@ fn write_details<W: Write>(
         out.end()?;
         out.end()?;
     }
+    for charges in &d.charges {
+        write_charges(out, charges)?;
+    }
     write_related_parties(out, &d.related_parties)?;
     if let Some(purpose) = &d.purpose {
         out.start("Purp")?;
@@ -432,6 +436,22 @@ fn write_references<W: Write>(out: &mut Out<W>, refs: &References) -> Result<(),
     out.opt_text("EndToEndId", refs.end_to_end_id.as_deref(), 35)?;
     out.opt_text("TxId", refs.transaction_id.as_deref(), 35)?;
     out.opt_text("MndtId", refs.mandate_id.as_deref(), 35)?;
+    if let Some(proprietary) = &refs.proprietary {
+        out.start("Prtry")?;
+        out.text("Tp", &proprietary.kind, 35)?;
+        out.text("Ref", &proprietary.reference, 35)?;
+        out.end()?;
+    }
+    out.end()
+}
+
+/// `Chrgs`: `Amt`, then `CdtDbtInd` when known.
+fn write_charges<W: Write>(out: &mut Out<W>, charges: &Charges) -> Result<(), WriteError> {
+    out.start("Chrgs")?;
+    out.amount("Amt", charges.amount, &charges.currency)?;
+    if let Some(direction) = charges.direction {
+        out.code("CdtDbtInd", direction.code())?;
+    }
     out.end()
 }
 

@@ -85,15 +85,32 @@ fn details() -> impl Strategy<Value = TransactionDetails> {
         opt_text(35),
         opt_text(35),
         opt_text(35),
+        prop::option::of((text(35), text(35))),
     )
-        .prop_map(|(a, p, i, e, t, m)| References {
+        .prop_map(|(a, p, i, e, t, m, prtry)| References {
             account_servicer_ref: a,
             payment_information_id: p,
             instruction_id: i,
             end_to_end_id: e,
             transaction_id: t,
             mandate_id: m,
+            proprietary: prtry.map(|(kind, reference)| ProprietaryReference { kind, reference }),
         });
+    let charges = prop::collection::vec(
+        (
+            amount(),
+            prop::option::of(prop::sample::select(vec![
+                CreditDebit::Credit,
+                CreditDebit::Debit,
+            ])),
+        )
+            .prop_map(|(amount, direction)| Charges {
+                amount,
+                currency: "EUR".to_owned(),
+                direction,
+            }),
+        0..3,
+    );
     let parties = (
         party(),
         prop::option::of(account_id()),
@@ -124,6 +141,7 @@ fn details() -> impl Strategy<Value = TransactionDetails> {
     (
         refs,
         prop::option::of(amount().prop_map(|a| (a, "EUR".to_owned()))),
+        charges,
         parties,
         prop::option::of(code4()),
         remittance,
@@ -131,10 +149,11 @@ fn details() -> impl Strategy<Value = TransactionDetails> {
         text(500),
     )
         .prop_map(
-            |(refs, amount, related_parties, purpose, remittance, return_info, info)| {
+            |(refs, amount, charges, related_parties, purpose, remittance, return_info, info)| {
                 TransactionDetails {
                     refs,
                     amount,
+                    charges,
                     related_parties,
                     purpose,
                     remittance,

@@ -201,6 +201,46 @@ fn prefixed_namespaces_and_later_version_shapes_are_read() {
 }
 
 #[test]
+fn charges_and_the_proprietary_reference_are_read_in_both_shapes() {
+    let details = r#"<c:TxDtls><c:Refs><c:AcctSvcrRef>A1</c:AcctSvcrRef>
+        <c:Prtry><c:Tp>InternalReference</c:Tp><c:Ref>5F2A</c:Ref></c:Prtry></c:Refs>
+        <c:Chrgs><c:Amt Ccy="EUR">0.35</c:Amt><c:CdtDbtInd>DBIT</c:CdtDbtInd></c:Chrgs>
+        <c:Chrgs><c:TtlChrgsAndTaxAmt Ccy="EUR">3.00</c:TtlChrgsAndTaxAmt>
+          <c:Rcrd><c:Amt Ccy="EUR">1.00</c:Amt></c:Rcrd>
+          <c:Rcrd><c:Amt Ccy="EUR">2.00</c:Amt><c:CdtDbtInd>CRDT</c:CdtDbtInd></c:Rcrd></c:Chrgs>
+        </c:TxDtls>"#;
+    let xml = MINIMAL.replace("AMOUNT", "2.50").replace(
+        "<c:NtryDtls><c:TxDtls>",
+        &format!("<c:NtryDtls>{details}<c:TxDtls>"),
+    );
+    let doc = read_document(xml.as_bytes()).unwrap();
+    let tx = &doc.statements[0].entries[0].details[0];
+    assert_eq!(
+        tx.refs.proprietary,
+        Some(ProprietaryReference {
+            kind: "InternalReference".into(),
+            reference: "5F2A".into(),
+        })
+    );
+    let charge = |amount: i64, direction| Charges {
+        amount: Decimal::new(amount, 2),
+        currency: "EUR".into(),
+        direction,
+    };
+    assert_eq!(
+        tx.charges,
+        vec![
+            charge(35, Some(CreditDebit::Debit)),
+            charge(100, None),
+            charge(200, Some(CreditDebit::Credit)),
+        ]
+    );
+    let bad = xml.replace(">0.35<", ">0,35<");
+    let err = read_document(bad.as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("Chrgs"), "{err}");
+}
+
+#[test]
 fn a_bad_decimal_names_its_element_and_position() {
     let err = read_document(MINIMAL.as_bytes()).unwrap_err();
     match &err {

@@ -4,12 +4,14 @@
 pub mod amounts;
 pub mod balances;
 pub mod bank_codes;
+pub mod charges;
 pub mod context;
 pub mod counterparty;
 pub mod dates;
 pub mod error;
 pub mod ids;
 pub mod labels;
+pub mod references;
 pub mod remittance;
 pub mod statement;
 pub mod text;

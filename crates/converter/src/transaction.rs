@@ -2,12 +2,14 @@
 
 use crate::amounts::{AmountSource, unsigned_amount};
 use crate::bank_codes::bank_transaction_code;
+use crate::charges::charges;
 use crate::context::AccountContext;
 use crate::counterparty::{counterpart_account, creditor_id, related_parties};
 use crate::dates::{MAX_CAMT_YEAR, MIN_CAMT_YEAR, local_date};
 use crate::error::{ConvertError, excerpt, transaction_label};
 use crate::ids::ponto_id_reference;
 use crate::labels::{LabelSources, additional_transaction_info};
+use crate::references::{card_reference, internal_reference, shown_card_reference};
 use crate::remittance::remittance;
 use crate::text::{MAX_ID, MAX_INFO, check_input_size, join_present, one_line_opt, truncate_chars};
 use camt053::{CreditDebit, Entry, EntryStatus, References, TransactionDetails};
@@ -72,6 +74,10 @@ pub fn map_transaction(
     let (end_to_end_id, end_to_end_overflow) = fitting_id(a.end_to_end_id.as_deref());
     let (mandate_id, mandate_overflow) = fitting_id(a.mandate_id.as_deref());
     let (sepa_creditor_id, creditor_overflow) = creditor_id(a.creditor_id.as_deref());
+    let (internal_reference, internal_reference_overflow) =
+        internal_reference(a.internal_reference.as_deref());
+    let fee = charges(a.fee, &ctx.currency, ctx.minor_units);
+    let shown_card = a.card_reference.as_deref().map(shown_card_reference);
     let account = counterpart_account(a.counterpart_reference.as_deref());
     let rmt = remittance(
         a.remittance_information.as_deref(),
@@ -80,7 +86,7 @@ pub fn map_transaction(
     let sources = LabelSources {
         description: a.description.as_deref(),
         counterpart_name: a.counterpart_name.as_deref(),
-        card_reference: a.card_reference.as_deref(),
+        card_reference: shown_card.as_deref(),
         counterpart_reference: a.counterpart_reference.as_deref(),
         additional_information: a.additional_information.as_deref(),
         end_to_end_id: a.end_to_end_id.as_deref(),
@@ -90,9 +96,11 @@ pub fn map_transaction(
             account_servicer_ref: Some(reference.clone()),
             end_to_end_id,
             mandate_id,
+            proprietary: internal_reference,
             ..Default::default()
         },
         amount: Some((unsigned, ctx.currency.clone())),
+        charges: fee.charges,
         related_parties: related_parties(
             direction,
             a.counterpart_name.as_deref(),
@@ -105,10 +113,16 @@ pub fn map_transaction(
         return_info: None,
     };
     let overflow = Overflow {
+        card: card_reference(
+            a.card_reference.as_deref(),
+            a.card_reference_type.as_deref(),
+        ),
         end_to_end_id: end_to_end_overflow,
         mandate_id: mandate_overflow,
         creditor_id: creditor_overflow,
         counterpart_account: account.overflow,
+        internal_reference: internal_reference_overflow,
+        fee: fee.overflow,
     };
     let entry = Entry {
         entry_ref: None,
@@ -233,16 +247,21 @@ fn purpose_code(code: Option<&str>) -> Option<String> {
     one_line_opt(code).filter(|c| c.chars().count() <= 4)
 }
 
-/// Texts that did not fit their own element and go into `AddtlNtryInf` instead.
+/// Texts without an element of their own (the card) or that did not fit theirs, for
+/// `AddtlNtryInf`.
 struct Overflow {
+    /// Already labelled (`Card (MASKEDPAN): …`).
+    card: Option<String>,
     end_to_end_id: Option<String>,
     mandate_id: Option<String>,
     creditor_id: Option<String>,
     counterpart_account: Option<String>,
+    internal_reference: Option<String>,
+    fee: Option<String>,
 }
 
-/// `AddtlNtryInf`: the bank's description, additional information and whatever did not
-/// fit elsewhere, separated by " / ", cleaned, at most 500 characters.
+/// `AddtlNtryInf`: the bank's description, additional information, the card, and
+/// whatever did not fit elsewhere, separated by " / ", cleaned, at most 500 characters.
 fn entry_info(
     description: Option<&str>,
     additional: Option<&str>,
@@ -253,10 +272,13 @@ fn entry_info(
     let parts = [
         one_line_opt(description),
         one_line_opt(additional),
+        overflow.card.clone(),
         labelled("EndToEndId", &overflow.end_to_end_id),
         labelled("MandateId", &overflow.mandate_id),
         labelled("CreditorId", &overflow.creditor_id),
         labelled("Counterpart account", &overflow.counterpart_account),
+        labelled("InternalReference", &overflow.internal_reference),
+        labelled("Fee", &overflow.fee),
     ];
     let text = join_present(parts.iter().map(Option::as_deref), " / ")?;
     Some(truncate_chars(&text, MAX_INFO))

@@ -2,7 +2,7 @@
 
 mod common;
 
-use camt053::{AccountId, BalanceType, CreditDebit, EntryStatus};
+use camt053::{AccountId, BalanceType, Charges, CreditDebit, EntryStatus, ProprietaryReference};
 use chrono::NaiveDate;
 use common::*;
 use converter::{
@@ -239,6 +239,102 @@ fn line_with_only_a_card_reference_is_not_labelled_slash() {
     assert_eq!(
         mapped.entry.details[0].additional_info.as_deref(),
         Some("5555 XXXX XXXX 1234")
+    );
+}
+
+#[test]
+fn fee_goes_to_charges_and_leaves_the_amount_as_booked() {
+    let mut tx = transaction("-25.00");
+    tx.attributes.fee = Some("0.5".parse().unwrap());
+    let mapped = map_transaction(&tx, &context("EUR")).unwrap();
+    assert_eq!(mapped.entry.amount.to_string(), "25.00");
+    assert_eq!(mapped.signed_amount.to_string(), "-25.00");
+    let details = &mapped.entry.details[0];
+    assert_eq!(
+        details.amount.as_ref().map(|a| a.0.to_string()).as_deref(),
+        Some("25.00")
+    );
+    assert_eq!(
+        details.charges,
+        vec![Charges {
+            amount: "0.50".parse().unwrap(),
+            currency: "EUR".to_owned(),
+            direction: Some(CreditDebit::Debit),
+        }]
+    );
+    for none in [None, Some("0".parse().unwrap())] {
+        tx.attributes.fee = none;
+        let mapped = map_transaction(&tx, &context("EUR")).unwrap();
+        assert!(mapped.entry.details[0].charges.is_empty(), "{none:?}");
+    }
+    // a fee with more decimals than the currency has is kept as text, not rounded
+    tx.attributes.fee = Some("0.5".parse().unwrap());
+    tx.attributes.amount = Some("-25".parse().unwrap());
+    tx.attributes.currency = Some("JPY".to_owned());
+    let mapped = map_transaction(&tx, &context("JPY")).unwrap();
+    assert!(mapped.entry.details[0].charges.is_empty());
+    assert_eq!(
+        mapped.entry.additional_info.as_deref(),
+        Some("Fee: 0.5 JPY")
+    );
+}
+
+#[test]
+fn internal_reference_goes_to_refs_prtry_and_a_long_one_to_entry_info() {
+    let mut tx = transaction("10");
+    tx.attributes.internal_reference = Some("5F2A9C0D11E34B7A".to_owned());
+    let mapped = map_transaction(&tx, &context("EUR")).unwrap();
+    assert_eq!(
+        mapped.entry.details[0].refs.proprietary,
+        Some(ProprietaryReference {
+            kind: "InternalReference".to_owned(),
+            reference: "5F2A9C0D11E34B7A".to_owned(),
+        })
+    );
+    assert_eq!(mapped.entry.additional_info, None);
+    let long = "I".repeat(36);
+    tx.attributes.internal_reference = Some(long.clone());
+    tx.attributes.description = Some("Transfer".to_owned());
+    let mapped = map_transaction(&tx, &context("EUR")).unwrap();
+    assert_eq!(mapped.entry.details[0].refs.proprietary, None);
+    assert_eq!(
+        mapped.entry.additional_info,
+        Some(format!("Transfer / InternalReference: {long}"))
+    );
+}
+
+#[test]
+fn card_reference_and_its_type_go_to_entry_info_not_the_label() {
+    let mut tx = transaction("-12.40");
+    tx.attributes.description = Some("Card payment".to_owned());
+    tx.attributes.additional_information = Some("BAKERY BRUSSELS 12:03".to_owned());
+    tx.attributes.remittance_information = Some("Receipt 991".to_owned());
+    tx.attributes.card_reference = Some("XXXXXXXXXXXX1234".to_owned());
+    tx.attributes.card_reference_type = Some("MASKEDPAN".to_owned());
+    let mapped = map_transaction(&tx, &context("EUR")).unwrap();
+    assert_eq!(
+        mapped.entry.additional_info.as_deref(),
+        Some("Card payment / BAKERY BRUSSELS 12:03 / Card (MASKEDPAN): XXXXXXXXXXXX1234")
+    );
+    let details = &mapped.entry.details[0];
+    assert_eq!(details.additional_info, None, "Ustrd still labels the line");
+    assert_eq!(details.refs.proprietary, None);
+}
+
+#[test]
+fn a_full_card_number_is_masked_everywhere_it_is_written() {
+    let mut tx = transaction("-3.5");
+    tx.attributes.card_reference = Some("4871040012345678".to_owned());
+    tx.attributes.card_reference_type = Some("PAN".to_owned());
+    let mapped = map_transaction(&tx, &context("EUR")).unwrap();
+    assert_eq!(
+        mapped.entry.additional_info.as_deref(),
+        Some("Card (PAN): XXXXXXXXXXXX5678")
+    );
+    assert_eq!(
+        mapped.entry.details[0].additional_info.as_deref(),
+        Some("XXXXXXXXXXXX5678"),
+        "the label too"
     );
 }
 

@@ -87,16 +87,26 @@ fn attributes() -> impl Strategy<Value = TransactionAttributes> {
         instant(),
         proptest::option::of(instant()),
         proptest::option::of(Just("EUR".to_owned())),
+        proptest::option::of(extreme_amount()),
     );
     let texts1 = (text(), text(), text(), text(), text(), text());
-    let texts2 = (text(), text(), text(), text(), text(), text(), text());
+    let texts2 = (
+        text(),
+        text(),
+        text(),
+        text(),
+        text(),
+        text(),
+        text(),
+        text(),
+    );
     let kind = proptest::option::of(prop_oneof![
         Just("structured".to_owned()),
         Just("unstructured".to_owned()),
         ".{0,12}".prop_map(|s| s),
     ]);
-    (core, texts1, texts2, kind).prop_map(|((amount, execution, value, currency), t1, t2, kind)| {
-        TransactionAttributes {
+    (core, texts1, texts2, kind).prop_map(
+        |((amount, execution, value, currency, fee), t1, t2, kind)| TransactionAttributes {
             amount: Some(amount),
             currency,
             execution_date: Some(execution),
@@ -114,10 +124,12 @@ fn attributes() -> impl Strategy<Value = TransactionAttributes> {
             additional_information: t2.4,
             card_reference: t2.5,
             internal_reference: t2.6,
+            card_reference_type: t2.7,
+            fee,
             remittance_information_type: kind,
             ..Default::default()
-        }
-    })
+        },
+    )
 }
 
 /// Every text of the entry with its maximum length in characters.
@@ -142,6 +154,10 @@ fn texts(entry: &Entry) -> Vec<(String, usize)> {
         push(&d.refs.account_servicer_ref, 35);
         push(&d.refs.end_to_end_id, 35);
         push(&d.refs.mandate_id, 35);
+        if let Some(proprietary) = &d.refs.proprietary {
+            push(&Some(proprietary.kind.clone()), 35);
+            push(&Some(proprietary.reference.clone()), 35);
+        }
         push(&d.purpose, 4);
         push(&d.additional_info, 500);
         for party in [&d.related_parties.debtor, &d.related_parties.creditor]
@@ -199,6 +215,12 @@ proptest! {
         prop_assert_eq!(entry.direction == CreditDebit::Debit, input < Decimal::ZERO);
         prop_assert_eq!(mapped.signed_amount, input);
         prop_assert_eq!(entry.details.len(), 1);
+        // A fee is a charge of its own, never part of the booked amount.
+        for charge in &entry.details[0].charges {
+            prop_assert_eq!(charge.amount.scale(), 2);
+            prop_assert!(charge.amount > Decimal::ZERO);
+            prop_assert_eq!(Some(charge.amount), tx.attributes.fee.map(|f| f.abs()));
+        }
 
         // A line is never labelled "/" when Ponto had any text for it.
         let a = &tx.attributes;
@@ -214,16 +236,20 @@ proptest! {
     #[test]
     fn whatever_maps_and_totals_without_error_is_written_without_error(
         opening in opening(),
-        moves in prop::collection::vec((extreme_amount(), any_instant()), 1..6),
+        moves in prop::collection::vec(
+            (extreme_amount(), any_instant(), proptest::option::of(extreme_amount())),
+            1..6,
+        ),
     ) {
         let ctx = context("EUR");
         let mut writable = Vec::new();
-        for (i, (amount, execution)) in moves.into_iter().enumerate() {
+        for (i, (amount, execution, fee)) in moves.into_iter().enumerate() {
             let mut tx = transaction("1");
             tx.id = Some(format!("00000000-0000-4000-8000-{i:012}"));
             tx.attributes.amount = Some(amount);
             tx.attributes.execution_date = Some(execution);
             tx.attributes.value_date = None;
+            tx.attributes.fee = fee;
             if let Ok(mapped) = map_transaction(&tx, &ctx) {
                 writable.push(mapped);
             }

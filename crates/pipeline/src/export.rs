@@ -1,13 +1,19 @@
 //! Export: one bundle per account, the format `convert` reads, so that
 //! `export` then `convert` is a complete, stateless pipeline.
+//!
+//! The bundle holds the resources exactly as Ponto sent them: each one's JSON text is
+//! written unchanged (attributes this program does not know yet, `null`s, number
+//! literals such as `1.10`), so a bundle converted later carries whatever Ponto adds.
+//! The typed decode of the same bytes is used only to choose and validate.
 
 use crate::Error;
 use crate::connect::{PontoAccess, client};
 use crate::matching::{normalize_iban, reference_of};
 use crate::{publish, window};
 use chrono::{NaiveDate, TimeZone, Utc};
-use ponto::{Account, Client, FinancialInstitution, stop};
-use serde_json::json;
+use ponto::{Account, Client, FinancialInstitution, Raw, stop};
+use serde::Serialize;
+use serde_json::value::RawValue;
 use std::path::PathBuf;
 
 pub struct ExportOptions {
@@ -31,7 +37,7 @@ pub fn export(accesses: &[PontoAccess], options: &ExportOptions) -> (Vec<Exporte
     for access in accesses {
         let result = client(access).and_then(|ponto| {
             let accounts = ponto
-                .accounts()
+                .accounts_raw()
                 .map_err(|e| Error::ponto(&access.organization, e))?;
             Ok((ponto, accounts))
         });
@@ -60,23 +66,34 @@ pub fn export(accesses: &[PontoAccess], options: &ExportOptions) -> (Vec<Exporte
     (done, failures)
 }
 
+/// A bundle as written: the resources' JSON text as Ponto sent it.
+#[derive(Serialize)]
+struct Bundle<'a> {
+    account: &'a RawValue,
+    /// `null` when the account names no bank.
+    #[serde(rename = "financialInstitution")]
+    financial_institution: Option<&'a RawValue>,
+    transactions: Vec<&'a RawValue>,
+}
+
 fn export_account(
     ponto: &Client,
     organization: &str,
-    account: &Account,
+    raw_account: &Raw<Account>,
     options: &ExportOptions,
 ) -> Result<Exported, Error> {
+    let account = raw_account.value();
     let id = account.id.as_deref().unwrap_or_default();
     let institution = ponto
-        .account_financial_institution(account)
+        .account_financial_institution_raw(account)
         .map_err(|e| Error::ponto(organization, e))?;
     let read = match options.since {
         Some(since) => {
-            let zone = bank_zone(account, institution.as_ref());
+            let zone = bank_zone(account, institution.as_ref().map(|i| i.value()));
             let cutoff = window::first_read_cutoff(since, zone);
-            ponto.transactions(id, &mut stop::stop_created_before(cutoff))
+            ponto.transactions_raw(id, &mut stop::stop_created_before(cutoff))
         }
-        None => ponto.transactions(id, &mut stop::read_all()),
+        None => ponto.transactions_raw(id, &mut stop::read_all()),
     }
     .map_err(|e| Error::ponto(organization, e))?;
     let since_instant = options.since.map(|d| {
@@ -93,11 +110,11 @@ fn export_account(
             _ => true,
         })
         .collect();
-    let bundle = json!({
-        "account": account,
-        "financialInstitution": institution,
-        "transactions": transactions,
-    });
+    let bundle = Bundle {
+        account: raw_account.json(),
+        financial_institution: institution.as_ref().map(|i| i.json()),
+        transactions: transactions.iter().map(|t| t.json()).collect(),
+    };
     let bytes = serde_json::to_vec_pretty(&bundle).map_err(|source| Error::Encode {
         account: id.to_owned(),
         source,

@@ -158,7 +158,37 @@ pub fn build_tx(
     fill_texts(&mut tx, ctx, kind, execution_day, &mut rng);
     tx.internal_reference = Some(rng.hex(16).to_uppercase());
     tx.digest = Some(rng.hex(64));
+    fill_fee_and_card(&mut tx, ctx, kind, index);
     tx
+}
+
+/// Fees the bank withheld and the card reference's form. Drawn from their own stream so
+/// that the other attributes stay what they were before these existed.
+fn fill_fee_and_card(tx: &mut Tx, ctx: &TxContext, kind: Kind, index: usize) {
+    let mut rng = Rng::new(key(&[ctx.seed, ctx.salt, index as u64, 0xFEE]));
+    let fee_cents = match kind {
+        // an ATM of another bank
+        Kind::Cash if rng.chance(50) => Some(rng.range(150, 495)),
+        // a card payment in a foreign currency
+        Kind::Card if rng.chance(15) => Some(rng.range(15, 250)),
+        // an urgent or non-SEPA transfer
+        Kind::Outgoing if rng.chance(8) => Some(rng.range(50, 1_200)),
+        _ => None,
+    };
+    if let Some(cents) = fee_cents {
+        tx.fee = Some(amount_text(ctx.bank, Dec::cents(cents as i64)));
+    }
+    // some banks give the last four digits only, typed PAN
+    if let Some(reference) = &tx.card_reference
+        && rng.chance(25)
+    {
+        let last4 = reference
+            .chars()
+            .skip(reference.len().saturating_sub(4))
+            .collect();
+        tx.card_reference = Some(last4);
+        tx.card_reference_type = some("PAN");
+    }
 }
 
 pub fn amount_text(bank: &Bank, amount: Dec) -> String {
@@ -445,6 +475,7 @@ fn fill_odd(tx: &mut Tx, bank: &Bank, rng: &mut Rng) {
 mod tests {
     use super::*;
     use crate::catalog::BANKS;
+    use std::collections::HashSet;
 
     fn ctx() -> TxContext<'static> {
         TxContext {
@@ -494,6 +525,35 @@ mod tests {
                 assert_eq!(iso(created), tx.created_at);
             }
         }
+    }
+
+    #[test]
+    fn fees_and_card_references_are_seeded() {
+        let today = NaiveDate::from_ymd_opt(2024, 3, 31).unwrap();
+        let txs: Vec<Tx> = (0..400).map(|i| seeded_tx(&ctx(), today, i, 400)).collect();
+        let fees: Vec<&str> = txs.iter().filter_map(|t| t.fee.as_deref()).collect();
+        assert!(fees.len() >= 10, "{} fees", fees.len());
+        assert!(
+            fees.iter()
+                .all(|f| Dec::parse(f).is_some_and(|d| d.mantissa > 0)),
+            "{fees:?}"
+        );
+        let types: HashSet<&str> = txs
+            .iter()
+            .filter_map(|t| t.card_reference_type.as_deref())
+            .collect();
+        assert_eq!(types, HashSet::from(["PAN", "MASKEDPAN"]));
+        for tx in txs
+            .iter()
+            .filter(|t| t.card_reference_type.as_deref() == Some("PAN"))
+        {
+            assert_eq!(
+                tx.card_reference.as_ref().map(String::len),
+                Some(4),
+                "{tx:?}"
+            );
+        }
+        assert!(txs.iter().all(|t| t.internal_reference.is_some()));
     }
 
     #[test]

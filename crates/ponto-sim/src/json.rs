@@ -12,6 +12,9 @@ pub enum J {
     Str(String),
     Arr(Vec<J>),
     Obj(Vec<(String, J)>),
+    /// Any JSON text, written as is: what Ponto may send one day (an unknown attribute,
+    /// a number literal like `1e2`). Made by [`J::raw`], which checks it is JSON.
+    Raw(String),
 }
 
 impl J {
@@ -36,6 +39,13 @@ impl J {
         J::Num(n.to_string())
     }
 
+    /// `text` verbatim, when it is exactly one JSON value.
+    pub fn raw(text: &str) -> Option<J> {
+        serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .map(|_| J::Raw(text.trim().to_string()))
+    }
+
     /// Sets (replacing in place) or appends an object field.
     pub fn set(&mut self, key: &str, value: J) {
         if let J::Obj(fields) = self {
@@ -56,7 +66,7 @@ impl J {
         match self {
             J::Null => out.push_str("null"),
             J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            J::Num(n) => out.push_str(n),
+            J::Num(n) | J::Raw(n) => out.push_str(n),
             J::Str(s) => write_string(out, s),
             J::Arr(items) => {
                 out.push('[');
@@ -134,5 +144,15 @@ mod tests {
         );
         let parsed: serde_json::Value = serde_json::from_str(&j.to_text()).unwrap();
         assert_eq!(parsed["text"], "a\"b\n\u{1}");
+    }
+
+    #[test]
+    fn raw_text_is_checked_and_written_verbatim() {
+        let raw = J::raw(" {\"a\": null, \"n\": 1e2} ").expect("JSON");
+        let j = J::obj(vec![("x", raw), ("fee", J::raw("1.10").expect("number"))]);
+        assert_eq!(j.to_text(), r#"{"x":{"a": null, "n": 1e2},"fee":1.10}"#);
+        assert_eq!(J::raw("{\"a\":"), None);
+        assert_eq!(J::raw("1 2"), None);
+        assert_eq!(J::raw(""), None);
     }
 }

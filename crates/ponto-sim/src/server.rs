@@ -350,6 +350,37 @@ impl Simulator {
         }
     }
 
+    /// Sets a transaction attribute to `json`, JSON text served exactly as given: an
+    /// attribute Ponto may add one day, a `null`, a number literal like `1.10` or `1e2`.
+    /// As if the bank had sent it so from the start, `updatedAt` stays. False (nothing
+    /// changed) when the account or transaction is unknown or `json` is not one JSON value.
+    pub fn set_raw_attribute(
+        &self,
+        account_id: &str,
+        tx_id: &str,
+        attribute: &str,
+        json: &str,
+    ) -> bool {
+        let Some(value) = J::raw(json) else {
+            return false;
+        };
+        let mut world = lock(&self.shared.world);
+        let seed = world.seed;
+        let Some(index) = world.account_index(account_id) else {
+            return false;
+        };
+        let account = &mut world.accounts[index];
+        let Some(storage) = account.index_of(seed, tx_id) else {
+            return false;
+        };
+        // it may replace an earlier change that moved it in execution order
+        account.execution_order.take();
+        let changes = account.overrides.entry(storage).or_default();
+        changes.retain(|(name, _)| name != attribute);
+        changes.push((attribute.to_string(), value));
+        true
+    }
+
     /// Booked transaction ids as the API lists them: in the listing order (by default
     /// newest by creation first).
     pub fn booked_transaction_ids(&self, account_id: &str) -> Vec<String> {

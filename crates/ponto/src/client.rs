@@ -8,6 +8,7 @@ use crate::endpoint::Endpoint;
 use crate::error::{ApiDetails, PontoError, Result};
 use crate::error_body::is_credentials_code;
 use crate::paging::{Pages, ReadMore, TransactionRead};
+use crate::raw::Raw;
 use crate::redact::Redactor;
 use crate::resources::{Account, FinancialInstitution, Synchronization, Transaction};
 use crate::synchronization::{
@@ -111,6 +112,14 @@ impl Client {
             .items)
     }
 
+    /// [`accounts`](Self::accounts), each with the JSON text Ponto sent (for bundles).
+    pub fn accounts_raw(&self) -> Result<Vec<Raw<Account>>> {
+        let url = self.first_page(&["accounts"]);
+        Ok(self
+            .read_pages::<Raw<Account>>(url, &mut |_| ReadMore::Continue)?
+            .items)
+    }
+
     pub fn account(&self, account_id: &str) -> Result<Account> {
         self.get_one(&["accounts", account_id])
     }
@@ -125,12 +134,20 @@ impl Client {
         &self,
         account: &Account,
     ) -> Result<Option<FinancialInstitution>> {
-        let id = account
-            .relationships
-            .as_ref()
-            .and_then(|r| r.pointer("/financialInstitution/data/id"))
-            .and_then(|id| id.as_str());
-        id.map(|id| self.financial_institution(id)).transpose()
+        financial_institution_id(account)
+            .map(|id| self.financial_institution(id))
+            .transpose()
+    }
+
+    /// [`account_financial_institution`](Self::account_financial_institution) with the
+    /// JSON text Ponto sent (for bundles).
+    pub fn account_financial_institution_raw(
+        &self,
+        account: &Account,
+    ) -> Result<Option<Raw<FinancialInstitution>>> {
+        financial_institution_id(account)
+            .map(|id| self.get_one(&["financial-institutions", id]))
+            .transpose()
     }
 
     /// Booked transactions, newest created first, 100 a page, following `links.next`
@@ -144,6 +161,30 @@ impl Client {
         account_id: &str,
         stop: &mut dyn FnMut(&[Transaction]) -> ReadMore,
     ) -> Result<TransactionRead> {
+        self.read_transactions(account_id, stop)
+    }
+
+    /// [`transactions`](Self::transactions), each with the JSON text Ponto sent: what a
+    /// bundle stores, so that attributes this crate does not know yet, `null`s and
+    /// number literals survive. `stop` sees the typed transactions of each page.
+    pub fn transactions_raw(
+        &self,
+        account_id: &str,
+        stop: &mut dyn FnMut(&[Transaction]) -> ReadMore,
+    ) -> Result<TransactionRead<Raw<Transaction>>> {
+        // The stop rules take typed pages; a page is at most 100 transactions.
+        let mut typed_stop = |page: &[Raw<Transaction>]| {
+            let typed: Vec<Transaction> = page.iter().map(|t| t.value().clone()).collect();
+            stop(&typed)
+        };
+        self.read_transactions(account_id, &mut typed_stop)
+    }
+
+    fn read_transactions<T: DeserializeOwned>(
+        &self,
+        account_id: &str,
+        stop: &mut dyn FnMut(&[T]) -> ReadMore,
+    ) -> Result<TransactionRead<T>> {
         let url = self.first_page(&["accounts", account_id, "transactions"]);
         let pages = self.read_pages(url, stop)?;
         tracing::info!(
@@ -390,6 +431,15 @@ impl Client {
             Err(e) => Err(e),
         }
     }
+}
+
+/// `relationships.financialInstitution.data.id`.
+fn financial_institution_id(account: &Account) -> Option<&str> {
+    account
+        .relationships
+        .as_ref()
+        .and_then(|r| r.pointer("/financialInstitution/data/id"))
+        .and_then(|id| id.as_str())
 }
 
 fn was_recent(sync: &Synchronization) -> bool {

@@ -22,6 +22,7 @@ mod endpoint;
 mod error;
 mod error_body;
 mod paging;
+pub mod raw;
 #[cfg(feature = "client")]
 mod redact;
 pub mod resources;
@@ -42,6 +43,7 @@ pub use document::{Document, Links};
 pub use error::{ApiDetails, MAX_RESPONSE_BYTES, PontoError, Result};
 pub use error_body::parse_error_body;
 pub use paging::{ReadMore, TransactionRead};
+pub use raw::Raw;
 #[cfg(feature = "client")]
 pub use redact::MAX_SERVER_TEXT_CHARS;
 pub use resources::{

@@ -13,9 +13,12 @@ pub enum ReadMore {
 /// The outcome of `Client::transactions`: every page read, complete and in
 /// the API's order (newest created first). There is no partial result: a page that
 /// cannot be read after retries makes the whole read an error.
+///
+/// `T` is [`Transaction`], or [`crate::Raw`]`<Transaction>` from
+/// `Client::transactions_raw` (each transaction with the JSON text Ponto sent).
 #[derive(Debug, Clone)]
-pub struct TransactionRead {
-    pub transactions: Vec<Transaction>,
+pub struct TransactionRead<T = Transaction> {
+    pub transactions: Vec<T>,
     pub pages: usize,
     /// `meta.synchronizedAt` of the first page: how fresh Ponto's copy of the bank is.
     pub synchronized_at: Option<DateTime<Utc>>,

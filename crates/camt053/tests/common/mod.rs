@@ -48,8 +48,17 @@ pub fn rich_credit() -> Entry {
                 end_to_end_id: Some("INV-2024-001".into()),
                 transaction_id: Some("TX-1".into()),
                 mandate_id: None,
+                proprietary: Some(ProprietaryReference {
+                    kind: "InternalReference".into(),
+                    reference: "BANK-REF <1>".into(),
+                }),
             },
             amount: Some((eur(12_345), "EUR".into())),
+            charges: vec![Charges {
+                amount: eur(150),
+                currency: "EUR".into(),
+                direction: Some(CreditDebit::Debit),
+            }],
             related_parties: RelatedParties {
                 debtor: Some(Party {
                     name: Some("Müller & Söhne <GmbH> \"quoted\" 'single'".into()),
@@ -99,6 +108,7 @@ pub fn rich_debit() -> Entry {
                 ..Default::default()
             },
             amount: None,
+            charges: Vec::new(),
             related_parties: RelatedParties {
                 debtor: None,
                 debtor_account: None,
