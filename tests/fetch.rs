@@ -1194,3 +1194,31 @@ fn every_fetch_warns_about_consent_and_synchronization_health() {
     let expired = fetch_ok(&env, &[]);
     assert!(expired.stderr.contains("consent expired"), "{expired:#?}");
 }
+
+#[test]
+fn log_lines_about_an_account_name_its_iban() {
+    let env = SimEnv::start(20);
+    let account = env.accounts()[0].clone();
+    env.write_config(std::slice::from_ref(&account), &days_ago(30), "");
+    env.sim
+        .inject(Fault::once(FaultKind::ServerError(503)).on("/transactions"));
+    let run = fetch_ok(&env, &[]);
+    let retry = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("503"))
+        .unwrap_or_else(|| panic!("a retry is logged: {run:#?}"));
+    assert!(retry.contains(&account.iban), "{retry}");
+    let fetched = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("fetched"))
+        .unwrap_or_else(|| panic!("the account's run is logged: {run:#?}"));
+    assert!(fetched.contains(&account.iban), "{fetched}");
+    for line in run.stderr.lines().filter(|l| l.contains(&account.id)) {
+        assert!(
+            line.contains(&account.iban),
+            "a line with Ponto's id names the IBAN too: {line}"
+        );
+    }
+}

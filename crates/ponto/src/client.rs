@@ -187,7 +187,8 @@ impl Client {
     ) -> Result<TransactionRead<T>> {
         let url = self.first_page(&["accounts", account_id, "transactions"]);
         let pages = self.read_pages(url, stop)?;
-        tracing::info!(
+        // debug: the caller logs the account's read by its IBAN, which this does not know
+        tracing::debug!(
             account_id,
             pages = pages.pages,
             transactions = pages.items.len(),

@@ -33,6 +33,9 @@ impl Job<'_> {
         options: &FetchOptions,
         now: DateTime<Utc>,
     ) -> Result<AccountReport, Error> {
+        // Every line logged for this account (Ponto's retries included) names its IBAN,
+        // not Ponto's id for it.
+        let _span = tracing::info_span!("account", iban = %self.account.iban).entered();
         let started = clock.now();
         let result = self.fetch(config, ledger, options, now);
         let label = format!(
