@@ -40,7 +40,13 @@ pub fn list(
         let mut banks: HashMap<String, Option<FinancialInstitution>> = HashMap::new();
         for account in accounts {
             let bank = bank_of(&ponto, &account, &mut banks);
-            views.push(view(&access.organization, &account, bank.as_ref(), limits, now));
+            views.push(view(
+                &access.organization,
+                &account,
+                bank.as_ref(),
+                limits,
+                now,
+            ));
         }
     }
     Ok(views)

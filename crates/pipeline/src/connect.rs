@@ -74,7 +74,10 @@ pub fn accesses_and_limits(
         },
     };
     let config = config::load(&path, env)?;
-    Ok((from_config(&config), crate::sync_health::Limits::of(&config)))
+    Ok((
+        from_config(&config),
+        crate::sync_health::Limits::of(&config),
+    ))
 }
 
 pub fn from_config(config: &Config) -> Vec<PontoAccess> {
