@@ -9,11 +9,11 @@ mod cli;
 mod config_setup;
 mod contrib;
 mod convert;
-mod export_raw;
 mod inspect;
 mod roundtrip;
 
 mod exactly_once;
+mod export_raw;
 mod fetch;
 mod hardening;
 mod hardening_delivery;
