@@ -24,12 +24,7 @@ fn run_with(dir: &Path, home: &Path, args: &[&str], vars: &[(&str, &str)]) -> Ru
     for (k, v) in vars {
         cmd.env(k, v);
     }
-    let output = cmd.output().expect("the binary runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    output_of(&mut cmd)
 }
 
 /// A current folder, a home and an XDG config folder, in one temporary folder.

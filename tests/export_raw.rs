@@ -4,7 +4,7 @@
 //! 10 (`fee`, `internalReference`, `cardReference` + `cardReferenceType`) reach the
 //! statement in XSD-valid files the OCA importer reads with the booked amounts.
 
-use crate::sim_env::SimEnv;
+use crate::sim_env::{SimEnv, printed_files};
 use crate::util::*;
 use camt053::{CreditDebit, Document, Entry};
 use ponto::{Client, ClientConfig, Credentials, Secret, stop};
@@ -18,18 +18,6 @@ use std::str::FromStr;
 /// An attribute Ponto does not have (yet), with literals a float would change.
 const NEW_FIELD: &str =
     r#"{"a": null, "n": 1.10, "list": [1e2, -0.0, 12345678901234567890.123456789]}"#;
-
-fn export(env: &SimEnv, out: &Path, extra: &[&str]) -> Run {
-    let mut args = vec!["export", "--out-dir", out.to_str().expect("utf-8 path")];
-    args.extend_from_slice(extra);
-    env.run(&args)
-}
-
-fn printed_files(run: &Run) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = run.stdout.lines().map(PathBuf::from).collect();
-    files.sort();
-    files
-}
 
 fn convert(bundles: &[PathBuf], out: &Path) -> Run {
     let mut args: Vec<&str> = vec!["convert"];
@@ -119,7 +107,7 @@ fn export_writes_the_resources_byte_for_byte_and_the_bundle_converts() {
     );
 
     let out = tempdir();
-    let exported = export(&env, out.path(), &["--account", &account.iban]);
+    let exported = env.export(out.path(), &["--account", &account.iban]);
     assert_eq!(exported.code, 0, "{exported:?}");
     let bundles = printed_files(&exported);
     assert_eq!(bundles.len(), 1, "{exported:?}");
@@ -207,7 +195,7 @@ fn seeded_fees_internal_references_and_cards_reach_valid_statements() {
     let accounts = env.accounts();
     env.write_config(&accounts, "2020-01-01", "");
     let out = tempdir();
-    let exported = export(&env, out.path(), &[]);
+    let exported = env.export(out.path(), &[]);
     assert_eq!(exported.code, 0, "{exported:?}");
     let bundles = printed_files(&exported);
     let converted_dir = tempdir();

@@ -3,7 +3,7 @@
 //! XSD-valid, readable by the OCA importer), credentials from the file and from the
 //! environment, the exit codes of the failures, and `simulate` as a separate process.
 
-use crate::sim_env::{SimEnv, assert_exactly_once};
+use crate::sim_env::{SimEnv, assert_exactly_once, printed_files};
 use crate::util::*;
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use ponto::{Account, Client, ClientConfig, Credentials, Secret};
@@ -35,12 +35,7 @@ fn run_in(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
     for (k, v) in vars {
         cmd.env(k, v);
     }
-    let output = cmd.output().expect("the binary runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    output_of(&mut cmd)
 }
 
 /// The organization's accounts as Ponto serves them (the truth `accounts` must show).
@@ -143,18 +138,6 @@ fn text_warnings(stdout: &str, iban: &str) -> Vec<String> {
         .take_while(|l| l.starts_with("  warning: "))
         .map(str::to_owned)
         .collect()
-}
-
-fn export(env: &SimEnv, out: &Path, extra: &[&str]) -> Run {
-    let mut args = vec!["export", "--out-dir", out.to_str().expect("utf-8 path")];
-    args.extend_from_slice(extra);
-    env.run(&args)
-}
-
-fn printed_files(run: &Run) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = run.stdout.lines().map(PathBuf::from).collect();
-    files.sort();
-    files
 }
 
 fn read_json(path: &Path) -> Value {
@@ -430,7 +413,7 @@ fn a_config_file_in_the_working_folder_is_used_without_config_flag() {
 fn export_writes_one_bundle_per_account() {
     let env = configured(30);
     let out = tempdir();
-    let run = export(&env, out.path(), &[]);
+    let run = env.export(out.path(), &[]);
     assert_eq!(run.code, 0, "{run:?}");
     let files = printed_files(&run);
     let mut on_disk = all_files(out.path());
@@ -476,8 +459,7 @@ fn export_account_filter_takes_ibans_in_any_spelling() {
         .collect::<Vec<_>>()
         .join(" ");
     let out = tempdir();
-    let run = export(
-        &env,
+    let run = env.export(
         out.path(),
         &["--account", &accounts[3].iban, "--account", &spaced_lower],
     );
@@ -500,7 +482,7 @@ fn export_then_convert_delivers_every_booked_transaction_exactly_once() {
         env.sim.add_backdated_transaction(&account.id, 12);
     }
     let bundles = tempdir();
-    let run = export(&env, bundles.path(), &[]);
+    let run = env.export(bundles.path(), &[]);
     assert_eq!(run.code, 0, "{run:?}");
     let bundle_files = printed_files(&run);
     assert_eq!(bundle_files.len(), 4);
@@ -568,11 +550,11 @@ fn local_days(bundle: &Value) -> HashMap<String, (DateTime<Utc>, NaiveDate)> {
 fn export_since_keeps_transactions_from_that_day_on() {
     let env = configured(250);
     let full = tempdir();
-    assert_eq!(export(&env, full.path(), &[]).code, 0);
+    assert_eq!(env.export(full.path(), &[]).code, 0);
     let since = Utc::now().date_naive() - Duration::days(20);
     let since_text = since.to_string();
     let recent = tempdir();
-    let run = export(&env, recent.path(), &["--since", &since_text]);
+    let run = env.export(recent.path(), &["--since", &since_text]);
     assert_eq!(run.code, 0, "{run:?}");
     // the documented margin: up to a day before `since` may come along (time zones)
     let earliest = since.and_hms_opt(0, 0, 0).expect("midnight").and_utc() - Duration::days(1);
@@ -617,13 +599,12 @@ fn export_since_is_not_fooled_by_a_page_of_back_dated_transactions() {
     }
     let full = tempdir();
     assert_eq!(
-        export(&env, full.path(), &["--account", &account.iban]).code,
+        env.export(full.path(), &["--account", &account.iban]).code,
         0
     );
     let since = Utc::now().date_naive() - Duration::days(20);
     let recent = tempdir();
-    let run = export(
-        &env,
+    let run = env.export(
         recent.path(),
         &["--account", &account.iban, "--since", &since.to_string()],
     );
@@ -686,8 +667,7 @@ fn an_unknown_account_exits_78() {
     let env = configured(5);
     let out = tempdir();
     let unknown = "DE89370400440532013000";
-    let run = export(
-        &env,
+    let run = env.export(
         out.path(),
         &["--account", &env.accounts()[0].iban, "--account", unknown],
     );
@@ -797,7 +777,7 @@ fn no_config_and_no_environment_exits_78_with_a_way_forward() {
 fn export_into_a_missing_folder_exits_74() {
     let env = configured(5);
     let missing = env.path().join("no-such-folder");
-    let run = export(&env, &missing, &[]);
+    let run = env.export(&missing, &[]);
     assert_eq!(run.code, 74, "{run:?}");
     assert!(run.stderr.contains("no-such-folder"), "{run:?}");
 }

@@ -109,12 +109,14 @@ impl SimEnv {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let output = cmd.output().expect("the binary runs");
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        output_of(&mut cmd)
+    }
+
+    /// Runs `export --out-dir OUT EXTRA...` with the configuration.
+    pub fn export(&self, out: &Path, extra: &[&str]) -> Run {
+        let mut args = vec!["export", "--out-dir", out.to_str().expect("utf-8 path")];
+        args.extend_from_slice(extra);
+        self.run(&args)
     }
 
     pub fn fetch(&self) -> Run {
@@ -182,4 +184,11 @@ pub fn assert_exactly_once<'a>(
         expected.len(),
         "delivered something unexpected"
     );
+}
+
+/// The files a command printed, one per line, sorted.
+pub fn printed_files(run: &Run) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = run.stdout.lines().map(PathBuf::from).collect();
+    files.sort();
+    files
 }

@@ -48,27 +48,35 @@ pub struct Run {
     pub stderr: String,
 }
 
+/// The binary, with no configuration or credentials from the machine running the tests.
 pub fn ponto2camt() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ponto2camt"));
-    cmd.env("PONTO2CAMT_NOW", NOW)
-        .env_remove("PONTO_CLIENT_ID")
-        .env_remove("PONTO_CLIENT_SECRET")
-        .env_remove("PONTO_API_URL")
-        .stdin(Stdio::null());
+    cmd.env("PONTO2CAMT_NOW", NOW).stdin(Stdio::null());
+    for var in [
+        "PONTO_CLIENT_ID",
+        "PONTO_CLIENT_SECRET",
+        "PONTO_CLIENT_SECRET_FILE",
+        "PONTO_API_URL",
+        "PONTO2CAMT_CONFIG",
+        "CREDENTIALS_DIRECTORY",
+    ] {
+        cmd.env_remove(var);
+    }
     cmd
 }
 
-pub fn run(args: &[&str], dir: &Path) -> Run {
-    let output = ponto2camt()
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the binary runs");
+/// Runs `cmd` to its end.
+pub fn output_of(cmd: &mut Command) -> Run {
+    let output = cmd.output().expect("the binary runs");
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
+}
+
+pub fn run(args: &[&str], dir: &Path) -> Run {
+    output_of(ponto2camt().args(args).current_dir(dir))
 }
 
 pub fn tempdir() -> tempfile::TempDir {
