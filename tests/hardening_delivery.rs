@@ -193,6 +193,63 @@ fn a_file_of_the_same_name_in_the_drop_folder_is_never_replaced() {
     env.assert_delivered_exactly_once(&env.sim.booked_transaction_ids(&account.id));
 }
 
+#[test]
+fn an_account_that_cannot_deliver_waits_alone_and_no_file_overtakes_its_statement() {
+    let env = SimEnv::start(20);
+    let accounts: Vec<SimAccount> = env.accounts().into_iter().take(2).collect();
+    env.write_config(&accounts, &days_ago(400), "");
+    fetch_ok(&env, "first run");
+    env.erp_takes_files();
+    for account in &accounts {
+        env.sim.add_transactions(&account.id, 2);
+    }
+    let blocked = next_files(&env)
+        .into_iter()
+        .find(|f| f.to_string_lossy().contains(&accounts[0].iban))
+        .expect("the first account's next file");
+    std::fs::write(&blocked, "the ERP's own file").expect("foreign file");
+    let clash = live(&env, &["fetch"]);
+    assert_eq!(clash.code, IO, "{clash:#?}");
+    // the first account's statement waits in the outbox; new bookings must wait behind it
+    env.sim.add_transactions(&accounts[0].id, 1);
+    let new_for_other = env.sim.add_transactions(&accounts[1].id, 1);
+    let again = live(&env, &["fetch"]);
+    assert_eq!(again.code, IO, "{again:#?}");
+    assert!(again.stderr.contains("not delivered yet"), "{again:#?}");
+    let mine = |f: &PathBuf| f.to_string_lossy().contains(&accounts[0].iban);
+    let other_files: Vec<PathBuf> = xml_files(&env.drop_dir())
+        .into_iter()
+        .filter(|f| !mine(f))
+        .collect();
+    assert_eq!(
+        other_files.len(),
+        2,
+        "the other account goes on: {again:#?}"
+    );
+    let text = std::fs::read_to_string(&other_files[1]).expect("readable");
+    assert!(
+        text.contains(&new_for_other[0].replace('-', "")),
+        "{again:#?}"
+    );
+    let first_account_files: Vec<PathBuf> = xml_files(&env.drop_dir())
+        .into_iter()
+        .chain(xml_files(&env.archive_dir()))
+        .filter(|f| mine(f) && f != &blocked)
+        .collect();
+    assert_eq!(
+        first_account_files.len(),
+        1,
+        "only the first run's file: nothing overtook the waiting statement"
+    );
+    std::fs::remove_file(&blocked).expect("the foreign file goes");
+    fetch_ok(&env, "after the foreign file went");
+    let all: Vec<String> = accounts
+        .iter()
+        .flat_map(|a| env.sim.booked_transaction_ids(&a.id))
+        .collect();
+    env.assert_delivered_exactly_once(&all);
+}
+
 // ---- 3. stored statements are verified before delivery -------------------------------
 
 #[test]

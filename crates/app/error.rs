@@ -205,6 +205,9 @@ fn fixed_hints(error: &Error) -> Vec<&'static str> {
         Error::Convert(pipeline::convert::ConvertFailure::Exists(_)) => {
             vec!["pass --force to replace it, or -o to write elsewhere"]
         }
+        Error::Undelivered { .. } => vec![
+            "the error above says why that statement cannot be delivered; once it is (the next run tries again), this account's new transactions follow",
+        ],
         Error::Delivery(pipeline::delivery::DeliveryError::Clash { .. }) => vec![
             "move that file out of the drop folder (it is not ponto2camt's); the next run delivers the statement",
         ],

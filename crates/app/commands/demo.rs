@@ -163,7 +163,9 @@ fn prepare_folder(dir: &Path) -> Result<(), CliError> {
 }
 
 fn fetch_and_show(pipeline: &Pipeline, options: &FetchOptions) -> Result<Vec<PathBuf>, CliError> {
-    pipeline.recover()?;
+    if let Some((_, error)) = pipeline.recover()?.failed.into_iter().next() {
+        return Err(pipeline::Error::Delivery(error).into());
+    }
     pipeline.note_pickups()?;
     let report = pipeline.fetch(options);
     if let Some(error) = report.failures.into_iter().next() {

@@ -29,8 +29,11 @@ pub fn run(config_path: Option<&Path>, args: &FetchArgs, quiet: bool) -> Outcome
         .decide_reviews(&args.accept, &args.dismiss)
         .map_err(|e| vec![CliError::from(e)])?;
     let mut recovered = Vec::new();
+    let mut stuck = Vec::new();
     if !options.dry_run {
-        recovered = pipeline.recover().map_err(|e| vec![CliError::from(e)])?;
+        let recovery = pipeline.recover().map_err(|e| vec![CliError::from(e)])?;
+        recovered = recovery.delivered;
+        stuck = recovery.failed;
         pipeline
             .note_pickups()
             .map_err(|e| vec![CliError::from(e)])?;
@@ -40,10 +43,15 @@ pub fn run(config_path: Option<&Path>, args: &FetchArgs, quiet: bool) -> Outcome
     if !quiet {
         output::line(summary(&report, options.dry_run));
     }
-    if report.failures.is_empty() {
+    let failures: Vec<CliError> = stuck
+        .into_iter()
+        .map(|(_, error)| CliError::from(pipeline::Error::Delivery(error)))
+        .chain(report.failures.into_iter().map(CliError::from))
+        .collect();
+    if failures.is_empty() {
         Ok(())
     } else {
-        Err(report.failures.into_iter().map(CliError::from).collect())
+        Err(failures)
     }
 }
 

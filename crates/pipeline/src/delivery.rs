@@ -375,20 +375,6 @@ pub fn recover_each(
     Ok(recovery)
 }
 
-/// [`recover_each`], failing with the first account's error when any account had to
-/// stop (after the other accounts were delivered).
-pub fn recover(
-    ledger: &Ledger,
-    file_mode: u32,
-    now: DateTime<Utc>,
-) -> Result<Vec<PathBuf>, DeliveryError> {
-    let recovery = recover_each(ledger, file_mode, now)?;
-    match recovery.failed.into_iter().next() {
-        Some((_, error)) => Err(error),
-        None => Ok(recovery.delivered),
-    }
-}
-
 /// Notes the published files the ERP has taken away since the last look.
 pub fn note_pickups(ledger: &Ledger, now: DateTime<Utc>) -> Result<(), LedgerError> {
     for file in ledger.awaiting_pickup()? {

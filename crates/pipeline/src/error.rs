@@ -141,6 +141,12 @@ pub enum Error {
     BundleTooLarge { file: PathBuf, bytes: u64 },
     #[error("statement {0} vanished from the ledger")]
     Vanished(String),
+    /// An account whose earlier statement could not be delivered (see the delivery
+    /// error): nothing new is delivered for it, so that no file overtakes that one.
+    #[error(
+        "account {iban}: statement {statement} is not delivered yet; nothing new is delivered for this account until it is"
+    )]
+    Undelivered { iban: String, statement: String },
     #[error("account {account}: cannot encode: {source}")]
     Encode {
         account: String,
@@ -172,9 +178,11 @@ impl Error {
             | Error::StartAfterIdNotFound { .. } => ErrorKind::Config,
             Error::UnknownBundleAccount { .. } | Error::BundleTooLarge { .. } => ErrorKind::Data,
             Error::Lock(LockError::Held { .. }) => ErrorKind::Temporary,
-            Error::Lock(_) | Error::Delivery(_) | Error::Vanished(_) | Error::Io { .. } => {
-                ErrorKind::Io
-            }
+            Error::Lock(_)
+            | Error::Delivery(_)
+            | Error::Vanished(_)
+            | Error::Undelivered { .. }
+            | Error::Io { .. } => ErrorKind::Io,
             Error::Ledger(e) if e.is_temporary() => ErrorKind::Temporary,
             Error::Ledger(_) => ErrorKind::Io,
             Error::Convert(failure) => failure.kind(),

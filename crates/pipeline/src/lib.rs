@@ -38,7 +38,6 @@ pub use fetch::{AccountReport, FetchOptions, FetchReport};
 
 use ledger::Ledger;
 use lock::StateLock;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 /// When a missing ledger may be started anew.
@@ -139,10 +138,11 @@ impl Pipeline {
         self.clock.now()
     }
 
-    /// Finishes every delivery an earlier run recorded but did not publish; returns the
-    /// files it published.
-    pub fn recover(&self) -> Result<Vec<PathBuf>, Error> {
-        Ok(delivery::recover(
+    /// Finishes every delivery an earlier run recorded but did not publish: the files it
+    /// published, and per account what stopped it (that account's later statements wait;
+    /// a fetch delivers nothing new for it, the other accounts go on).
+    pub fn recover(&self) -> Result<delivery::Recovery, Error> {
+        Ok(delivery::recover_each(
             &self.ledger,
             self.config.file_mode,
             self.now(),

@@ -66,6 +66,13 @@ pub(crate) fn deliver(
     now: DateTime<Utc>,
 ) -> Result<AccountReport, Error> {
     let (configured, ctx) = (batch.configured, batch.ctx);
+    // No file may overtake an earlier statement of the account that is not delivered.
+    if let Some(waiting) = ledger.unpublished_for(key)?.first() {
+        return Err(Error::Undelivered {
+            iban: configured.iban.clone(),
+            statement: waiting.statement_id.clone(),
+        });
+    }
     let today = now.with_timezone(&ctx.time_zone).date_naive();
     let daily = config.grouping == Grouping::Daily;
     let accepted = accepted_holds(ledger, key)?;

@@ -120,16 +120,7 @@ impl Daemon {
     }
 
     fn start(&mut self) {
-        match self.pipeline.recover() {
-            Ok(files) if !files.is_empty() => {
-                tracing::info!(
-                    files = files.len(),
-                    "finished deliveries interrupted earlier"
-                )
-            }
-            Ok(_) => {}
-            Err(e) => tracing::error!("{e}"),
-        }
+        self.recover();
         let config = self.pipeline.config();
         tracing::info!(
             accounts = config.accounts().count(),
@@ -154,11 +145,28 @@ impl Daemon {
         wait.max(Duration::from_millis(10))
     }
 
+    /// Finishes interrupted deliveries; what cannot be delivered is logged (the
+    /// account's fetch then says it waits).
+    fn recover(&self) {
+        match self.pipeline.recover() {
+            Ok(recovery) => {
+                if !recovery.delivered.is_empty() {
+                    tracing::info!(
+                        files = recovery.delivered.len(),
+                        "finished deliveries interrupted earlier"
+                    );
+                }
+                for (account, error) in recovery.failed {
+                    tracing::error!(account = %account, "{error}");
+                }
+            }
+            Err(e) => tracing::error!("{e}"),
+        }
+    }
+
     /// One scheduled fetch of every configured account, logged in one line.
     fn scheduled_fetch(&mut self) -> String {
-        if let Err(e) = self.pipeline.recover() {
-            tracing::error!("{e}");
-        }
+        self.recover();
         self.look_at_pickups();
         let report = self.pipeline.fetch(&FetchOptions::default());
         let end = run_end(&report.failures);
