@@ -271,3 +271,211 @@ fn a_bad_bundle_does_not_stop_the_good_ones() {
     assert_eq!(result.code, 65, "{}", result.stderr);
     assert_eq!(xml_files(out.path()).len(), 1);
 }
+
+// ---- issue 12: the order of a bundle does not matter ---------------------------------
+
+/// `bundle` with its transactions in another order: Ponto's own (newest created first),
+/// oldest created first, or shuffled (a fixed shuffle).
+fn reordered(bundle: &serde_json::Value, order: &str) -> serde_json::Value {
+    let mut bundle = bundle.clone();
+    let transactions = bundle["transactions"].as_array_mut().expect("transactions");
+    let created = |t: &serde_json::Value| {
+        t["attributes"]["createdAt"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    match order {
+        "ponto" => transactions.sort_by_key(|t| std::cmp::Reverse(created(t))),
+        "oldest-first" => transactions.sort_by_key(created),
+        _ => {
+            let mut state = 0x2545_f491_4f6c_dd1d_u64;
+            for i in (1..transactions.len()).rev() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                transactions.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+        }
+    }
+    bundle
+}
+
+/// Files by name, with their bytes.
+type Files = Vec<(String, Vec<u8>)>;
+
+/// The files a conversion wrote: names and bytes.
+fn written(dir: &Path) -> Files {
+    xml_files(dir)
+        .iter()
+        .map(|file| {
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+            (
+                name.unwrap_or_default(),
+                std::fs::read(file).expect("written"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_same_transactions_in_any_order_give_byte_identical_files() {
+    let scratch = tempdir();
+    for bundle in bundles() {
+        let original: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&bundle).expect("fixture")).expect("JSON");
+        // mixed-50 has bookings at the same instant; it also goes through a sort buffer
+        // of a few entries, so that its entries are merged from many runs on disk.
+        let budgets: &[Option<&str>] = if stem(&bundle) == "mixed-50" {
+            &[None, Some("3000")]
+        } else {
+            &[None]
+        };
+        for grouping in ["per-file", "daily"] {
+            let mut first: Option<(String, Files)> = None;
+            for order in ["ponto", "shuffled", "oldest-first"] {
+                for budget in budgets {
+                    let name = format!(
+                        "{}-{grouping}-{order}-{}",
+                        stem(&bundle),
+                        budget.unwrap_or("default")
+                    );
+                    let path = scratch.path().join(format!("{name}.json"));
+                    let json = serde_json::to_vec(&reordered(&original, order)).expect("JSON");
+                    std::fs::write(&path, json).expect("bundle");
+                    let out = scratch.path().join(&name);
+                    std::fs::create_dir_all(&out).expect("out");
+                    let mut command = ponto2camt();
+                    command
+                        .args(["convert", "--grouping", grouping, "-o"])
+                        .arg(&out)
+                        .arg(&path);
+                    if let Some(budget) = budget {
+                        command.env("PONTO2CAMT_SORT_BUDGET", budget);
+                    }
+                    let output = command.output().expect("runs");
+                    assert!(
+                        output.status.success(),
+                        "{name}: {}",
+                        String::from_utf8_lossy(&output.stderr)
+                    );
+                    assert_xsd_valid(&xml_files(&out));
+                    let files = written(&out);
+                    assert!(!files.is_empty(), "{name}");
+                    match &first {
+                        None => first = Some((name, files)),
+                        Some((first_name, expected)) => {
+                            let names = |f: &Files| -> Vec<String> {
+                                f.iter().map(|(n, _)| n.clone()).collect()
+                            };
+                            assert_eq!(names(&files), names(expected), "{name} vs {first_name}");
+                            for ((file, bytes), (_, expected)) in files.iter().zip(expected) {
+                                assert!(
+                                    bytes == expected,
+                                    "{name}: {file} differs from {first_name}'s"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Several bundles in one call are converted side by side, with what converting them
+/// one after the other gives: the same files, messages in the order given, and a
+/// statement given twice written once (the second is refused, as it would have been).
+#[test]
+fn several_bundles_in_one_call_give_what_one_at_a_time_gives() {
+    let all = bundles();
+    let alone = tempdir();
+    for bundle in &all {
+        assert_eq!(convert(bundle, alone.path(), &[]).code, 0);
+    }
+    let together = tempdir();
+    let mut args = vec!["convert", "-o", together.path().to_str().expect("utf-8")];
+    args.extend(all.iter().map(|b| b.to_str().expect("utf-8")));
+    let result = run(&args, together.path());
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    assert_eq!(written(together.path()), written(alone.path()));
+    let reported: Vec<&str> = result
+        .stderr
+        .lines()
+        .filter(|line| line.contains(" transactions in "))
+        .filter_map(|line| line.split(": ").next())
+        .collect();
+    let expected: Vec<String> = all.iter().map(|b| b.display().to_string()).collect();
+    assert_eq!(
+        reported, expected,
+        "one line per bundle, in the order given"
+    );
+
+    // The same statement twice: the first bundle given writes it, every time.
+    let scratch = tempdir();
+    let original: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture("bundles/mixed-50.json")).expect("fixture"))
+            .expect("JSON");
+    let (a, b) = (scratch.path().join("a.json"), scratch.path().join("b.json"));
+    std::fs::write(
+        &a,
+        serde_json::to_vec(&reordered(&original, "ponto")).expect("JSON"),
+    )
+    .expect("a");
+    std::fs::write(
+        &b,
+        serde_json::to_vec(&reordered(&original, "shuffled")).expect("JSON"),
+    )
+    .expect("b");
+    for (first, second) in [(&a, &b), (&b, &a), (&a, &b)] {
+        let out = scratch.path().join("out");
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir_all(&out).expect("out");
+        let (first, second) = (
+            first.to_str().expect("utf-8"),
+            second.to_str().expect("utf-8"),
+        );
+        let result = run(
+            &["convert", first, second, "-o", out.to_str().expect("utf-8")],
+            &out,
+        );
+        assert_eq!(result.code, 74, "{}", result.stderr);
+        assert!(
+            result.stderr.contains(&format!("{first}: 50 transactions")),
+            "{}",
+            result.stderr
+        );
+        assert!(
+            !result
+                .stderr
+                .contains(&format!("{second}: 50 transactions")),
+            "{}",
+            result.stderr
+        );
+        assert!(
+            result.stderr.contains("exists already"),
+            "{}",
+            result.stderr
+        );
+        assert_eq!(xml_files(&out).len(), 1);
+        assert_eq!(
+            all_files(&out).len(),
+            1,
+            "no leftovers: {:?}",
+            all_files(&out)
+        );
+        let forced = run(
+            &[
+                "convert",
+                first,
+                second,
+                "-o",
+                out.to_str().expect("utf-8"),
+                "--force",
+            ],
+            &out,
+        );
+        assert_eq!(forced.code, 0, "{}", forced.stderr);
+        assert_eq!(all_files(&out).len(), 1, "{:?}", all_files(&out));
+    }
+}

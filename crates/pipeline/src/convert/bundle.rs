@@ -74,10 +74,10 @@ pub fn open(path: &Path) -> Result<(BundleHead, Transactions), BundleError> {
     Ok((head, Transactions { scanner }))
 }
 
-/// The index of the first booked transaction whose id has `key` (see
-/// [`converter::transaction_key`]). Reads the bundle again: only an error message needs
-/// it, and keeping every index in memory for that would cost 8 bytes a transaction.
-pub fn first_index_with_key(path: &Path, key: &str) -> Option<usize> {
+/// The id of the transaction at `index`, as the bundle spells it. Reads the bundle
+/// again: only an error message needs it, and keeping every id for that would cost
+/// memory per transaction.
+pub fn id_at(path: &Path, index: usize) -> Option<String> {
     /// Ends the walk: found, or the bundle cannot be read (the caller reports that).
     struct Stop;
     impl From<BundleError> for Stop {
@@ -88,14 +88,8 @@ pub fn first_index_with_key(path: &Path, key: &str) -> Option<usize> {
     let (_, transactions) = open(path).ok()?;
     let mut found = None;
     let _ = transactions.for_each(|item: BundleTransaction| {
-        let same = !converter::pending_resource(&item.transaction)
-            && item
-                .transaction
-                .id
-                .as_deref()
-                .is_some_and(|id| converter::transaction_key(id) == key);
-        if same {
-            found = Some(item.index);
+        if item.index == index {
+            found = item.transaction.id;
             return Err(Stop);
         }
         Ok(())

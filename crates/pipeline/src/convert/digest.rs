@@ -1,15 +1,13 @@
 //! What tells converted statements apart, kept small while streaming: a stable 64-bit
-//! digest of each transaction's content (its attributes, not its id), and the set of
-//! transaction ids seen in a bundle (to deliver a transaction given twice once).
+//! digest of each transaction's content (its attributes, not its id), and each
+//! transaction id as a compact key (to find a transaction given twice, see
+//! [`super::order`]).
 //!
 //! The digest is our own, not `std::hash::Hash`: file names are made from it, so it must
 //! be the same on every platform, Rust version and run.
 
 use ponto::TransactionAttributes;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-use std::hash::Hash;
 
 const SEED: u64 = 0x243F_6A88_85A3_08D3;
 const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -141,7 +139,7 @@ pub(super) fn content_digest(attributes: &TransactionAttributes) -> u64 {
 
 /// A transaction id as [`converter::transaction_key`] sees it (case and hyphens do not
 /// matter): a UUID (Ponto's ids) as 128 bits, anything else as the key's text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum IdKey {
     Uuid([u64; 2]),
     Other(Box<str>),
@@ -165,60 +163,56 @@ impl IdKey {
         };
         digest.u64(content).finish()
     }
-}
 
-/// What a transaction id was when seen.
-#[derive(Debug, PartialEq, Eq)]
-pub(super) enum Seen {
-    First,
-    /// The same id with the same content: the same transaction given twice.
-    Again,
-    /// The same id with other content.
-    Different,
-}
-
-/// Shards of the set of UUIDs: each grows on its own, so that growing never holds two
-/// copies of the whole set at once.
-const SHARDS: usize = 64;
-
-/// The ids of a bundle's transactions seen so far, each with the digest of its content:
-/// 24 bytes for a UUID, the text for any other id. Where an id was first seen is not
-/// kept: only an error needs it, and then the bundle is read again.
-pub(super) struct SeenIds {
-    uuids: Vec<HashMap<[u64; 2], u64>>,
-    others: HashMap<Box<str>, u64>,
-}
-
-impl Default for SeenIds {
-    fn default() -> Self {
-        SeenIds {
-            uuids: (0..SHARDS).map(|_| HashMap::new()).collect(),
-            others: HashMap::new(),
-        }
-    }
-}
-
-impl SeenIds {
-    pub(super) fn see(&mut self, id: &IdKey, content: u64) -> Seen {
-        match id {
-            IdKey::Uuid(bits) => {
-                let shard = (bits[1] % SHARDS as u64) as usize;
-                see_in(&mut self.uuids[shard], *bits, content)
+    /// The key as bytes for a sort run: a tag, then 16 bytes or the text with its length.
+    pub(super) fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            IdKey::Uuid([high, low]) => {
+                out.push(0);
+                out.extend_from_slice(&high.to_le_bytes());
+                out.extend_from_slice(&low.to_le_bytes());
             }
-            IdKey::Other(key) => see_in(&mut self.others, key.clone(), content),
+            IdKey::Other(key) => {
+                out.push(1);
+                out.extend_from_slice(&(key.len() as u64).to_le_bytes());
+                out.extend_from_slice(key.as_bytes());
+            }
+        }
+    }
+
+    /// Reads a key written by [`IdKey::encode`] from the front of `bytes`; returns it
+    /// with the rest.
+    pub(super) fn decode(bytes: &[u8]) -> Option<(IdKey, &[u8])> {
+        let (&tag, rest) = bytes.split_first()?;
+        let (first, rest) = take_u64(rest)?;
+        match tag {
+            0 => {
+                let (second, rest) = take_u64(rest)?;
+                Some((IdKey::Uuid([first, second]), rest))
+            }
+            1 => {
+                let len = usize::try_from(first).ok()?;
+                let text = rest.get(..len)?;
+                let text = std::str::from_utf8(text).ok()?;
+                Some((IdKey::Other(text.into()), &rest[len..]))
+            }
+            _ => None,
+        }
+    }
+
+    /// Memory the key holds outside itself.
+    pub(super) fn heap_size(&self) -> usize {
+        match self {
+            IdKey::Uuid(_) => 0,
+            IdKey::Other(key) => key.len(),
         }
     }
 }
 
-fn see_in<K: Eq + Hash>(map: &mut HashMap<K, u64>, key: K, content: u64) -> Seen {
-    match map.entry(key) {
-        Entry::Vacant(vacant) => {
-            vacant.insert(content);
-            Seen::First
-        }
-        Entry::Occupied(first) if *first.get() == content => Seen::Again,
-        Entry::Occupied(_) => Seen::Different,
-    }
+/// A little-endian u64 from the front of `bytes`, and the rest.
+pub(super) fn take_u64(bytes: &[u8]) -> Option<(u64, &[u8])> {
+    let (word, rest) = bytes.split_first_chunk::<8>()?;
+    Some((u64::from_le_bytes(*word), rest))
 }
 
 /// An id that is a UUID (32 hex digits once trimmed and without hyphens, in either
@@ -270,22 +264,24 @@ mod tests {
     }
 
     #[test]
-    fn an_id_seen_again_is_the_same_transaction_only_with_the_same_content() {
-        let mut seen = SeenIds::default();
+    fn an_id_is_the_same_key_however_it_is_spelt_and_survives_a_sort_run() {
         let uuid = IdKey::of("6e1b2a4c-9f3d-4d2e-8a7b-000000000001");
         let shouted = IdKey::of(" 6E1B2A4C9F3D4D2E8A7B000000000001");
         assert_eq!(uuid, shouted);
-        assert_eq!(seen.see(&uuid, 7), Seen::First);
-        assert_eq!(seen.see(&shouted, 7), Seen::Again);
-        assert_eq!(seen.see(&uuid, 8), Seen::Different);
         let card = IdKey::of("card-1");
         assert_eq!(card, IdKey::of("CARD1"), "as transaction_key sees it");
-        assert_eq!(seen.see(&card, 1), Seen::First);
-        assert_eq!(seen.see(&IdKey::of("CARD1"), 1), Seen::Again);
-        assert_eq!(seen.see(&card, 2), Seen::Different);
         assert_eq!(uuid.share(3), shouted.share(3));
         assert_ne!(uuid.share(3), uuid.share(4));
         assert_ne!(uuid.share(3), card.share(3));
+        for key in [uuid, card, IdKey::of("")] {
+            let mut bytes = Vec::new();
+            key.encode(&mut bytes);
+            bytes.push(9);
+            let (back, rest) = IdKey::decode(&bytes).expect("decodes");
+            assert_eq!((back, rest), (key, &[9u8][..]));
+        }
+        assert_eq!(IdKey::decode(&[1, 200, 0, 0, 0, 0, 0, 0, 0, b'x']), None);
+        assert_eq!(IdKey::decode(&[7]), None);
     }
 
     #[test]

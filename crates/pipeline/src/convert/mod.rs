@@ -1,12 +1,16 @@
 //! Conversion of bundles to camt.053 files (`ponto2camt convert`), offline and stateless.
 //!
-//! Streaming in two passes per bundle. Pass one reads each transaction once, maps it,
-//! writes its `<Ntry>` into an anonymous spool file and keeps only a 32-byte index record,
-//! its id with a digest of its content (a transaction given twice is delivered once; an
-//! id given twice with different content is an error) and running totals. Pass two
-//! writes each statement's header (whose balances and summary need the totals) and
-//! splices the spooled entries in booking order. A bundle with any bad transaction
-//! writes nothing; the other bundles go on.
+//! Per bundle, pass one reads each transaction once (three threads: parse, map, sort),
+//! renders its `<Ntry>` and hands it with its place in booking order ([`order`]) to an
+//! external merge sort ([`sort`]): a bounded buffer, sorted runs in an anonymous file,
+//! every byte written and read back sequentially — so time and memory do not depend on
+//! the order of the bundle. Beside it, a second external sort of small records by
+//! transaction id finds a transaction given twice (delivered once) or an id given twice
+//! with different content (an error). Only running totals per statement stay in memory.
+//! Pass two writes each statement's header (whose balances and summary need the totals)
+//! and the merged entries behind it. A bundle with any bad transaction writes nothing;
+//! the other bundles go on. Several bundles are converted side by side (one per core),
+//! with the same files, messages and exit code as one after the other ([`Turns`]).
 //!
 //! A statement's file name and id carry a digest of its content: the ids and contents
 //! of its transactions (added up, so the bundle's order does not matter), the account
@@ -15,21 +19,44 @@
 
 pub mod bundle;
 mod digest;
-mod spool;
+mod order;
+mod sort;
 
 use crate::ErrorKind;
 use crate::config::Grouping;
 use crate::publish::PendingFile;
 use bundle::{BundleError, BundleTransaction};
+use chrono::Datelike;
 use chrono::{DateTime, NaiveDate, Utc};
 use converter::{AccountContext, ConvertError, MappedTransaction, StatementTotals};
-use digest::{Digest64, IdKey, Seen, SeenIds};
+use digest::Digest64;
+use order::{Duplicates, EntryKey, Sighting, Skipped};
 use rust_decimal::Decimal;
-use spool::{Spool, SpoolRecord};
+use sort::{Merge, Sorter};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, mpsc};
+
+/// Memory for the rendered entries waiting to be sorted (the rest of a run's data is on
+/// disk); the blocks that read the runs back share as much again.
+const ENTRY_BUDGET: usize = 8 << 20;
+/// Memory for the id records of the duplicate check (about 56 bytes a transaction).
+const SIGHTING_BUDGET: usize = 2 << 20;
+
+/// The sort buffers' sizes: with the `test-hooks` feature, `PONTO2CAMT_SORT_BUDGET`
+/// (bytes, for both) makes them small, so that a small bundle goes through runs on disk.
+fn sort_budgets() -> (usize, usize) {
+    #[cfg(feature = "test-hooks")]
+    if let Some(budget) = std::env::var("PONTO2CAMT_SORT_BUDGET")
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+    {
+        return (budget, budget);
+    }
+    (ENTRY_BUDGET, SIGHTING_BUDGET)
+}
 
 #[derive(Debug, Clone)]
 pub struct ConvertOptions {
@@ -55,20 +82,121 @@ pub struct Converted {
     pub skipped_duplicates: u64,
 }
 
-/// Converts every bundle; returns what was written and the failures (one per bad bundle).
+/// Converts every bundle; returns what was written and the failures (one per bad bundle),
+/// both in the order of `bundles`. Bundles are converted side by side, as many at a time
+/// as there are cores; what is written and reported is what converting them one after
+/// the other would give (see [`Turns`]).
 pub fn convert_all(
     bundles: &[PathBuf],
     options: &ConvertOptions,
 ) -> (Vec<Converted>, Vec<ConvertFailure>) {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(bundles.len())
+        .max(1);
+    let turns = Turns::new(bundles.len());
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::with_capacity(bundles.len()));
+    let work = || {
+        loop {
+            // Bundles are taken in order: an earlier one is always in hand or done.
+            let me = next.fetch_add(1, Ordering::Relaxed);
+            let Some(path) = bundles.get(me) else { break };
+            let turn = Turn { turns: &turns, me };
+            let result = convert_bundle(path, options, &turn);
+            drop(turn);
+            lock(&results).push((me, result));
+        }
+    };
+    std::thread::scope(|scope| {
+        let work = &work;
+        for n in 1..workers {
+            // A worker that cannot be started only means fewer at a time.
+            let _ = std::thread::Builder::new()
+                .name(format!("convert-{n}"))
+                .spawn_scoped(scope, work);
+        }
+        work();
+    });
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by_key(|(me, _)| *me);
     let mut done = Vec::new();
     let mut failures = Vec::new();
-    for path in bundles {
-        match convert_bundle(path, options) {
+    for (_, result) in results {
+        match result {
             Ok(converted) => done.push(converted),
             Err(error) => failures.push(error),
         }
     }
     (done, failures)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Where each bundle of one call is, so that bundles converted side by side write what
+/// converting them one after the other would: a bundle writes only once every earlier
+/// bundle knows its file names, and waits for an earlier one that writes a file of the
+/// same name (the same statement, given twice) to finish — then finds it there, as it
+/// would have. Output to standard output is written strictly in order. Waits only ever
+/// go to earlier bundles, which are in hand or done: no deadlock.
+struct Turns {
+    stages: Mutex<Vec<Stage>>,
+    changed: Condvar,
+}
+
+enum Stage {
+    Reading,
+    /// Pass one is over: these are the names it writes.
+    Writing(Vec<String>),
+    Done,
+}
+
+impl Turns {
+    fn new(bundles: usize) -> Self {
+        Turns {
+            stages: Mutex::new((0..bundles).map(|_| Stage::Reading).collect()),
+            changed: Condvar::new(),
+        }
+    }
+}
+
+/// One bundle's place among [`Turns`]; done when dropped (also on an error or a panic).
+struct Turn<'a> {
+    turns: &'a Turns,
+    me: usize,
+}
+
+impl Turn<'_> {
+    /// Waits until this bundle may write `names` (or to standard output, `alone`).
+    fn wait(&self, names: &[String], alone: bool) {
+        let mut stages = lock(&self.turns.stages);
+        stages[self.me] = Stage::Writing(names.to_vec());
+        self.turns.changed.notify_all();
+        loop {
+            let clear = stages[..self.me].iter().all(|stage| match stage {
+                Stage::Reading => false,
+                Stage::Done => true,
+                Stage::Writing(theirs) => !alone && !theirs.iter().any(|n| names.contains(n)),
+            });
+            if clear {
+                return;
+            }
+            stages = self
+                .turns
+                .changed
+                .wait(stages)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        lock(&self.turns.stages)[self.me] = Stage::Done;
+        self.turns.changed.notify_all();
+    }
 }
 
 /// Why a bundle could not be converted; nothing was written for it.
@@ -136,12 +264,43 @@ impl ConvertFailure {
 #[derive(Default)]
 struct Group {
     totals: StatementTotals,
-    records: Vec<SpoolRecord>,
-    /// The sum of the transactions' shares ([`digest::share`]): order-independent.
+    /// The sum of the transactions' shares ([`digest::IdKey::share`]): order-independent.
     digest: u64,
 }
 
-fn convert_bundle(path: &Path, options: &ConvertOptions) -> Result<Converted, ConvertFailure> {
+/// The statements of a bundle by booking day (one, keyed `None`, unless daily).
+type Groups = BTreeMap<Option<NaiveDate>, Group>;
+
+/// Counts a transaction into its statement.
+fn tally(
+    groups: &mut Groups,
+    grouping: Grouping,
+    path: &Path,
+    mapped: &MappedTransaction,
+    share: u64,
+) -> Result<(), ConvertFailure> {
+    let day = match grouping {
+        Grouping::Batch => None,
+        Grouping::Daily => Some(mapped.booking_date),
+    };
+    let group = groups.entry(day).or_default();
+    group
+        .totals
+        .add(mapped)
+        .map_err(|source| ConvertFailure::Mapping {
+            file: path.to_owned(),
+            path: "transactions".into(),
+            source: Box::new(source),
+        })?;
+    group.digest = group.digest.wrapping_add(share);
+    Ok(())
+}
+
+fn convert_bundle(
+    path: &Path,
+    options: &ConvertOptions,
+    turn: &Turn,
+) -> Result<Converted, ConvertFailure> {
     let (head, transactions) = bundle::open(path)?;
     let ctx = AccountContext::new(
         &head.account,
@@ -153,21 +312,48 @@ fn convert_bundle(path: &Path, options: &ConvertOptions) -> Result<Converted, Co
         path: account_path(&source),
         source: Box::new(source),
     })?;
-    let mut spool = Spool::create(&spool_dir(options)).map_err(|source| ConvertFailure::Io {
+    let io_failure = |source| ConvertFailure::Io {
         file: path.to_owned(),
         source,
-    })?;
+    };
     let Collected {
-        groups,
-        count,
+        mut groups,
+        mut count,
         skipped_pending,
-        skipped_duplicates,
-        seen,
-    } = read_and_spool(path, options.grouping, &ctx, transactions, &mut spool)?;
-    drop(seen);
+        places,
+        entries,
+        sightings,
+    } = read_and_sort(
+        path,
+        options.grouping,
+        &ctx,
+        transactions,
+        &sort_dir(options),
+    )?;
+    let sightings = sightings.finish().map_err(io_failure)?;
+    let skipped = match order::find_duplicates(sightings, places).map_err(io_failure)? {
+        Duplicates::None => None,
+        Duplicates::Clash { first, second } => {
+            return Err(ConvertFailure::DuplicateTransaction {
+                file: path.to_owned(),
+                id: usize::try_from(second)
+                    .ok()
+                    .and_then(|second| bundle::id_at(path, second))
+                    .unwrap_or_else(|| "(unknown)".into()),
+                first: format!("transactions[{first}]"),
+                second,
+            });
+        }
+        Duplicates::Repeated(skipped) => {
+            // Rare: the totals of pass one counted them twice.
+            (groups, count) = recount(path, options.grouping, &ctx, &skipped)?;
+            Some(skipped)
+        }
+    };
     if count == 0 {
         return Err(ConvertFailure::NoBookedTransaction(path.to_owned()));
     }
+    let skipped_duplicates = skipped.as_ref().map_or(0, |s| s.count);
     if skipped_duplicates > 0 {
         tracing::warn!(bundle = %path.display(), skipped_duplicates, "transactions given more than once were converted once");
     }
@@ -184,7 +370,9 @@ fn convert_bundle(path: &Path, options: &ConvertOptions) -> Result<Converted, Co
         ctx: &ctx,
         bundle_digest: bundle_digest(&head, &ctx),
     };
-    let files = written.statements(&mut spool, groups, opening)?;
+    let plans = written.plan(groups, opening)?;
+    let entries = entries.finish().map_err(io_failure)?;
+    let files = written.statements(plans, entries, skipped.as_ref(), turn)?;
     Ok(Converted {
         bundle: path.to_owned(),
         files,
@@ -192,6 +380,31 @@ fn convert_bundle(path: &Path, options: &ConvertOptions) -> Result<Converted, Co
         skipped_pending,
         skipped_duplicates,
     })
+}
+
+/// The statements again without the places to skip (transactions given twice): reads
+/// and maps the bundle a second time, which only a bundle with duplicates costs.
+fn recount(
+    path: &Path,
+    grouping: Grouping,
+    ctx: &AccountContext,
+    skipped: &Skipped,
+) -> Result<(Groups, u64), ConvertFailure> {
+    let (_, transactions) = bundle::open(path)?;
+    let mut groups = Groups::new();
+    let mut count = 0;
+    transactions.for_each(|item: BundleTransaction| {
+        if converter::pending_resource(&item.transaction) || skipped.contains(item.index as u64) {
+            return Ok::<(), ConvertFailure>(());
+        }
+        let mapped = map_one(path, &item, ctx)?;
+        let content = digest::content_digest(&item.transaction.attributes);
+        let share = digest::IdKey::of(&mapped.ponto_id).share(content);
+        tally(&mut groups, grouping, path, &mapped, share)?;
+        count += 1;
+        Ok(())
+    })?;
+    Ok((groups, count))
 }
 
 /// What a bundle adds to every statement's digest beside its transactions: the account
@@ -234,24 +447,23 @@ enum Read {
     Pending,
 }
 
-/// A mapped transaction with its place in the bundle, its id as a key and the digest of
-/// its content (worked out on the mapping thread, to spare the one writing the spool).
+/// A mapped transaction with its place in booking order and the digest of its content
+/// (worked out on the mapping thread, to spare the one that sorts).
 struct MappedItem {
     mapped: MappedTransaction,
-    index: u64,
-    id: IdKey,
+    key: EntryKey,
     content: u64,
 }
 
-/// Pass one as a pipeline of three threads — scan and parse, map, render into the
-/// spool — over bounded channels, so memory stays flat and the two cores share the
-/// work whatever the balance of the stages.
-fn read_and_spool(
+/// Pass one as a pipeline of three threads — scan and parse, map, render and sort —
+/// over bounded channels, so memory stays flat and the two cores share the work
+/// whatever the balance of the stages. Sort runs go to unnamed files in `dir`.
+fn read_and_sort(
     path: &Path,
     grouping: Grouping,
     ctx: &AccountContext,
     transactions: bundle::Transactions,
-    spool: &mut Spool,
+    dir: &Path,
 ) -> Result<Collected, ConvertFailure> {
     let spawn_failure = |source| ConvertFailure::Io {
         file: path.to_owned(),
@@ -278,11 +490,11 @@ fn read_and_spool(
                 batch.finish()
             })
             .map_err(spawn_failure)?;
-        let mut collected = Collected::default();
-        let spooled = mapped_rx
+        let mut collected = Collected::new(dir);
+        let sorted = mapped_rx
             .iter()
             .flatten()
-            .try_for_each(|item| collected.add(path, grouping, spool, item));
+            .try_for_each(|item| collected.add(path, grouping, item));
         drop(mapped_rx);
         let join = |stage: std::thread::ScopedJoinHandle<'_, Result<(), ReadStop>>| {
             stage
@@ -296,7 +508,7 @@ fn read_and_spool(
                 return Err(failure);
             }
         }
-        spooled.map(|()| collected)
+        sorted.map(|()| collected)
     })
 }
 
@@ -337,32 +549,41 @@ fn read_one(
         return Ok(Read::Pending);
     }
     let mapped = map_one(path, item, ctx)?;
+    let attributes = &item.transaction.attributes;
+    let id = digest::IdKey::of(&mapped.ponto_id);
     Ok(Read::Mapped(Box::new(MappedItem {
-        id: IdKey::of(&mapped.ponto_id),
+        key: EntryKey::new(&mapped, attributes.created_at, id, item.index as u64),
         mapped,
-        index: item.index as u64,
-        content: digest::content_digest(&item.transaction.attributes),
+        content: digest::content_digest(attributes),
     })))
 }
 
-/// What pass one gathers: the statements in the making, the ids seen, and counts.
-#[derive(Default)]
+/// What pass one gathers: the statements in the making, the two sorts, and counts.
 struct Collected {
-    groups: BTreeMap<Option<NaiveDate>, Group>,
+    groups: Groups,
     count: u64,
     skipped_pending: u64,
-    skipped_duplicates: u64,
-    seen: SeenIds,
+    /// Transactions in the bundle, pending ones included.
+    places: u64,
+    entries: Sorter<EntryKey>,
+    sightings: Sorter<Sighting>,
 }
 
 impl Collected {
-    fn add(
-        &mut self,
-        path: &Path,
-        grouping: Grouping,
-        spool: &mut Spool,
-        item: Read,
-    ) -> Result<(), ConvertFailure> {
+    fn new(dir: &Path) -> Self {
+        let (entry_budget, sighting_budget) = sort_budgets();
+        Collected {
+            groups: Groups::new(),
+            count: 0,
+            skipped_pending: 0,
+            places: 0,
+            entries: Sorter::new(dir, entry_budget),
+            sightings: Sorter::new(dir, sighting_budget),
+        }
+    }
+
+    fn add(&mut self, path: &Path, grouping: Grouping, item: Read) -> Result<(), ConvertFailure> {
+        self.places += 1;
         let item = match item {
             Read::Pending => {
                 self.skipped_pending += 1;
@@ -370,56 +591,32 @@ impl Collected {
             }
             Read::Mapped(item) => item,
         };
-        if !self.first_sighting(path, &item)? {
-            return Ok(());
-        }
-        let mapped = &item.mapped;
-        let day = match grouping {
-            Grouping::Batch => None,
-            Grouping::Daily => Some(mapped.booking_date),
-        };
-        let record = spool.push(mapped).map_err(|source| ConvertFailure::Io {
+        let MappedItem {
+            mapped,
+            key,
+            content,
+        } = *item;
+        let share = key.id().share(content);
+        let io_failure = |source| ConvertFailure::Io {
             file: path.to_owned(),
             source,
-        })?;
-        let group = self.groups.entry(day).or_default();
-        group
-            .totals
-            .add(mapped)
-            .map_err(|source| ConvertFailure::Mapping {
-                file: path.to_owned(),
-                path: "transactions".into(),
-                source: Box::new(source),
-            })?;
-        group.digest = group.digest.wrapping_add(item.id.share(item.content));
-        group.records.push(record);
+        };
+        let sighting = Sighting {
+            id: key.id().clone(),
+            index: key.index(),
+            content,
+        };
+        self.sightings
+            .push(sighting, |_| Ok(()))
+            .map_err(io_failure)?;
+        self.entries
+            .push(key, |out| {
+                camt053::writer::write_entry_fragment(out, &mapped.entry).map_err(io::Error::other)
+            })
+            .map_err(io_failure)?;
+        tally(&mut self.groups, grouping, path, &mapped, share)?;
         self.count += 1;
         Ok(())
-    }
-
-    /// Whether the transaction is new in the bundle: given again with the same content it
-    /// is skipped (delivered once); with other content the bundle is refused.
-    fn first_sighting(&mut self, path: &Path, item: &MappedItem) -> Result<bool, ConvertFailure> {
-        match self.seen.see(&item.id, item.content) {
-            Seen::First => Ok(true),
-            Seen::Again => {
-                self.skipped_duplicates += 1;
-                Ok(false)
-            }
-            Seen::Different => {
-                let key = converter::transaction_key(&item.mapped.ponto_id);
-                let first = bundle::first_index_with_key(path, &key).map_or_else(
-                    || "an earlier transaction".to_owned(),
-                    |i| format!("transactions[{i}]"),
-                );
-                Err(ConvertFailure::DuplicateTransaction {
-                    file: path.to_owned(),
-                    id: item.mapped.ponto_id.clone(),
-                    first,
-                    second: item.index,
-                })
-            }
-        }
     }
 }
 
@@ -476,7 +673,7 @@ fn opening_balance(
     ctx: &AccountContext,
     options: &ConvertOptions,
     current: Option<Decimal>,
-    groups: &BTreeMap<Option<NaiveDate>, Group>,
+    groups: &Groups,
 ) -> Result<Decimal, ConvertFailure> {
     if let Some(given) = options.opening_balance {
         return Ok(given);
@@ -510,12 +707,8 @@ impl Written<'_> {
         }
     }
 
-    fn statements(
-        &self,
-        spool: &mut Spool,
-        groups: BTreeMap<Option<NaiveDate>, Group>,
-        mut opening: Decimal,
-    ) -> Result<Vec<PathBuf>, ConvertFailure> {
+    /// Every statement's header and file name, before anything is written.
+    fn plan(&self, groups: Groups, mut opening: Decimal) -> Result<Vec<Plan>, ConvertFailure> {
         let (options, ctx) = (self.options, self.ctx);
         if options.stdout && groups.len() > 1 {
             return Err(ConvertFailure::Output {
@@ -527,21 +720,59 @@ impl Written<'_> {
             });
         }
         let created = options.now.with_timezone(&ctx.time_zone).fixed_offset();
-        let mut pending = Vec::new();
-        for (_, mut group) in groups {
+        let mut plans = Vec::new();
+        for (day, group) in groups {
             let id = self
                 .content_id(&group, opening)
                 .map_err(|source| self.mapping_failure("account", source))?;
             let header =
                 converter::statement_header(ctx, id.clone(), None, created, opening, &group.totals)
                     .map_err(|source| self.mapping_failure("transactions", source))?;
-            let document_header = converter::group_header(&id, created);
             opening = header_closing(&header).unwrap_or(opening);
-            group.records.sort_unstable();
+            plans.push(Plan {
+                day: day.map(|day| day.num_days_from_ce()),
+                entries: group.totals.count(),
+                name: file_name(ctx, &group.totals, &id),
+                document_header: converter::group_header(&id, created),
+                header,
+            });
+        }
+        Ok(plans)
+    }
+
+    /// Pass two: each statement with its entries from the merge, skipping the places of
+    /// transactions given again.
+    fn statements(
+        &self,
+        plans: Vec<Plan>,
+        mut entries: Merge<EntryKey>,
+        skipped: Option<&Skipped>,
+        turn: &Turn,
+    ) -> Result<Vec<PathBuf>, ConvertFailure> {
+        let options = self.options;
+        let names: Vec<String> = plans.iter().map(|plan| plan.name.clone()).collect();
+        turn.wait(&names, options.stdout);
+        let taken = (!options.stdout && !options.force)
+            .then(|| {
+                names
+                    .iter()
+                    .map(|name| options.out_dir.join(name))
+                    .find(|target| target.exists())
+            })
+            .flatten();
+        if let Some(taken) = taken {
+            return Err(ConvertFailure::Exists(taken));
+        }
+        let mut source = Entries {
+            merge: &mut entries,
+            skipped,
+        };
+        let mut pending = Vec::new();
+        for plan in &plans {
             if options.stdout {
                 let stdout = io::stdout();
-                let mut out = io::BufWriter::new(stdout.lock());
-                write_one(&mut out, &document_header, &header, spool, &group.records)
+                let mut out = io::BufWriter::with_capacity(1 << 20, stdout.lock());
+                write_one(&mut out, plan, &mut source)
                     .and_then(|_| out.flush())
                     .map_err(|source| ConvertFailure::Io {
                         file: PathBuf::from("<stdout>"),
@@ -549,18 +780,14 @@ impl Written<'_> {
                     })?;
                 continue;
             }
-            let name = file_name(ctx, &group.totals, &id);
-            if !options.force && options.out_dir.join(&name).exists() {
-                return Err(ConvertFailure::Exists(options.out_dir.join(&name)));
-            }
             let io_failure = |source| ConvertFailure::Io {
-                file: options.out_dir.join(&name),
+                file: options.out_dir.join(&plan.name),
                 source,
             };
             let mut file =
-                PendingFile::create(&options.out_dir, &name, None).map_err(io_failure)?;
+                PendingFile::create(&options.out_dir, &plan.name, None).map_err(io_failure)?;
             let out = file.writer().map_err(io_failure)?;
-            write_one(out, &document_header, &header, spool, &group.records).map_err(io_failure)?;
+            write_one(out, plan, &mut source).map_err(io_failure)?;
             file.finish_content().map_err(io_failure)?;
             pending.push(file);
         }
@@ -619,17 +846,51 @@ fn header_closing(header: &camt053::StatementHeader) -> Option<Decimal> {
         .map(|b| b.amount)
 }
 
-fn write_one<W: Write>(
-    out: W,
-    group: &camt053::GroupHeader,
-    header: &camt053::StatementHeader,
-    spool: &mut Spool,
-    records: &[SpoolRecord],
-) -> io::Result<()> {
+/// One statement, planned before anything is written.
+struct Plan {
+    /// The booking day of a daily statement (days since the common era).
+    day: Option<i32>,
+    /// How many entries it has.
+    entries: u64,
+    name: String,
+    document_header: camt053::GroupHeader,
+    header: camt053::StatementHeader,
+}
+
+/// The merged entries of a bundle, transactions given again left out.
+struct Entries<'a> {
+    merge: &'a mut Merge<EntryKey>,
+    skipped: Option<&'a Skipped>,
+}
+
+impl Entries<'_> {
+    /// The next entry to write: its booking day and its bytes.
+    fn next(&mut self) -> io::Result<Option<(i32, &[u8])>> {
+        loop {
+            let Some(key) = self.merge.next()? else {
+                return Ok(None);
+            };
+            if self.skipped.is_some_and(|s| s.contains(key.index())) {
+                continue;
+            }
+            return Ok(Some((key.day, self.merge.payload())));
+        }
+    }
+}
+
+fn write_one<W: Write>(out: W, plan: &Plan, entries: &mut Entries) -> io::Result<()> {
     let mut writer =
-        camt053::writer::StatementWriter::start(out, group, header).map_err(io::Error::other)?;
-    for record in records {
-        let bytes = spool.read(record)?;
+        camt053::writer::StatementWriter::start(out, &plan.document_header, &plan.header)
+            .map_err(io::Error::other)?;
+    for _ in 0..plan.entries {
+        let Some((day, bytes)) = entries.next()? else {
+            return Err(io::Error::other("fewer sorted entries than counted"));
+        };
+        if plan.day.is_some_and(|planned| planned != day) {
+            return Err(io::Error::other(
+                "a sorted entry on another day than counted",
+            ));
+        }
         writer.splice_entries(bytes).map_err(io::Error::other)?;
     }
     writer.finish(None).map_err(io::Error::other)?;
@@ -663,7 +924,7 @@ fn file_name(
     format!("{account}_{}_{period}_{digest}.xml", ctx.currency)
 }
 
-fn spool_dir(options: &ConvertOptions) -> PathBuf {
+fn sort_dir(options: &ConvertOptions) -> PathBuf {
     if options.stdout {
         std::env::temp_dir()
     } else {

@@ -1,0 +1,448 @@
+//! An external merge sort, so that memory stays flat and every byte goes to and from the
+//! disk sequentially, whatever order the records come in.
+//!
+//! Records (a key and an optional payload of bytes) are gathered in a buffer of bounded
+//! size; a full buffer is sorted and appended as a sorted run to an anonymous temporary
+//! file. [`Sorter::finish`] then merges the runs — and the last buffer, which never
+//! touches the disk — in key order, reading each run front to back in large blocks.
+//! A bundle that fits the buffer is never written to disk at all.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+/// A key that can be parked in a run and read back.
+pub(super) trait Key: Ord + Sized {
+    fn encode(&self, out: &mut Vec<u8>);
+    /// `None` when the bytes are not a key (the run file was damaged).
+    fn decode(bytes: &[u8]) -> Option<Self>;
+    /// Memory the key holds besides its own size (counted against the budget).
+    fn heap_size(&self) -> usize {
+        0
+    }
+}
+
+/// One record in the buffer: its key and where its payload is in the arena.
+struct Slot<K> {
+    key: K,
+    at: usize,
+    len: usize,
+}
+
+/// The smallest block a run is read in; the blocks share the budget.
+const MIN_BLOCK: usize = 64 << 10;
+const MAX_BLOCK: usize = 1 << 20;
+/// Runs merged at once: with more, runs are first merged into longer ones, so that the
+/// read blocks stay within the budget however large the input.
+const MAX_RUNS: usize = 128;
+
+pub(super) struct Sorter<K: Key> {
+    dir: PathBuf,
+    /// Bytes the buffer may hold before it is written out as a run.
+    budget: usize,
+    slots: Vec<Slot<K>>,
+    arena: Vec<u8>,
+    held: usize,
+    spill: Option<BufWriter<File>>,
+    written: u64,
+    /// Where each run is in the spill file.
+    runs: Vec<(u64, u64)>,
+    scratch: Vec<u8>,
+    max_runs: usize,
+}
+
+impl<K: Key> Sorter<K> {
+    /// A sorter whose runs go to an unnamed file in `dir` (created on the first run).
+    pub(super) fn new(dir: &Path, budget: usize) -> Self {
+        Sorter {
+            dir: dir.to_owned(),
+            budget,
+            slots: Vec::new(),
+            arena: Vec::new(),
+            held: 0,
+            spill: None,
+            written: 0,
+            runs: Vec::new(),
+            scratch: Vec::new(),
+            max_runs: MAX_RUNS,
+        }
+    }
+
+    /// Adds a record whose payload `write` appends to the buffer it is given.
+    pub(super) fn push(
+        &mut self,
+        key: K,
+        write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>,
+    ) -> io::Result<()> {
+        if self.arena.capacity() == 0 {
+            self.arena
+                .reserve(self.budget.saturating_add(self.budget >> 4));
+        }
+        let at = self.arena.len();
+        if let Err(error) = write(&mut self.arena) {
+            self.arena.truncate(at);
+            return Err(error);
+        }
+        let len = self.arena.len() - at;
+        self.held += len + std::mem::size_of::<Slot<K>>() + key.heap_size();
+        self.slots.push(Slot { key, at, len });
+        if self.held >= self.budget {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    /// Sorts the buffer and appends it to the spill file as one run.
+    fn spill(&mut self) -> io::Result<()> {
+        self.slots.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        let out = match &mut self.spill {
+            Some(out) => out,
+            None => self.spill.insert(BufWriter::with_capacity(
+                MAX_BLOCK,
+                tempfile::tempfile_in(&self.dir)?,
+            )),
+        };
+        let start = self.written;
+        for slot in self.slots.drain(..) {
+            let payload = &self.arena[slot.at..slot.at + slot.len];
+            self.written += write_record(out, &mut self.scratch, &slot.key, payload)?;
+        }
+        self.runs.push((start, self.written));
+        self.arena.clear();
+        self.held = 0;
+        Ok(())
+    }
+
+    /// Every record, in key order.
+    pub(super) fn finish(mut self) -> io::Result<Merge<K>> {
+        self.slots.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        let mut file = match self.spill.take() {
+            Some(out) => Some(out.into_inner().map_err(|e| e.into_error())?),
+            None => None,
+        };
+        while self.runs.len() > self.max_runs.max(2) {
+            let Some(spill) = file.take() else { break };
+            file = Some(self.merge_runs(spill)?);
+        }
+        let mut sources = self.run_sources(self.runs.len());
+        sources.push(Source::Memory {
+            slots: std::mem::take(&mut self.slots).into_iter(),
+            current: 0..0,
+        });
+        let mut merge = Merge {
+            file,
+            arena: std::mem::take(&mut self.arena),
+            sources,
+            heap: BinaryHeap::new(),
+            current: None,
+        };
+        for source in 0..merge.sources.len() {
+            merge.advance(source)?;
+        }
+        Ok(merge)
+    }
+
+    /// Readers for the first `count` runs (which leave the list), sharing the budget.
+    fn run_sources(&mut self, count: usize) -> Vec<Source<K>> {
+        let block = (self.budget / count.max(1)).clamp(MIN_BLOCK, MAX_BLOCK);
+        self.runs
+            .drain(..count)
+            .map(|(start, end)| Source::Run(RunReader::new(start, end, block)))
+            .collect()
+    }
+
+    /// Merges the first `max_runs` runs into one, appended to the spill file.
+    fn merge_runs(&mut self, spill: File) -> io::Result<File> {
+        let mut out = BufWriter::with_capacity(MAX_BLOCK, spill.try_clone()?);
+        let sources = self.run_sources(self.max_runs.max(2));
+        let mut merge = Merge {
+            file: Some(spill),
+            arena: Vec::new(),
+            sources,
+            heap: BinaryHeap::new(),
+            current: None,
+        };
+        for source in 0..merge.sources.len() {
+            merge.advance(source)?;
+        }
+        let start = self.written;
+        while let Some(key) = merge.next()? {
+            self.written += write_record(&mut out, &mut self.scratch, &key, merge.payload())?;
+        }
+        out.flush()?;
+        self.runs.push((start, self.written));
+        merge
+            .file
+            .take()
+            .ok_or_else(|| io::Error::other("the spill file went missing"))
+    }
+}
+
+/// Appends one record to a run: key length, payload length, key, payload. Returns its
+/// size.
+fn write_record<K: Key>(
+    out: &mut impl Write,
+    scratch: &mut Vec<u8>,
+    key: &K,
+    payload: &[u8],
+) -> io::Result<u64> {
+    scratch.clear();
+    key.encode(scratch);
+    let key_len = u32::try_from(scratch.len()).map_err(|_| too_large())?;
+    let payload_len = u32::try_from(payload.len()).map_err(|_| too_large())?;
+    out.write_all(&key_len.to_le_bytes())?;
+    out.write_all(&payload_len.to_le_bytes())?;
+    out.write_all(scratch)?;
+    out.write_all(payload)?;
+    Ok(8 + u64::from(key_len) + u64::from(payload_len))
+}
+
+fn too_large() -> io::Error {
+    io::Error::other("a record too large to sort")
+}
+
+fn damaged() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        "the temporary sort file was damaged",
+    )
+}
+
+/// The records of a [`Sorter`] in key order: [`Merge::next`] gives the next key, and
+/// [`Merge::payload`] its payload until the following call.
+pub(super) struct Merge<K: Key> {
+    file: Option<File>,
+    /// The payloads of the last buffer, which stayed in memory.
+    arena: Vec<u8>,
+    sources: Vec<Source<K>>,
+    heap: BinaryHeap<Reverse<Head<K>>>,
+    /// The source of the record last returned (advanced on the next call).
+    current: Option<usize>,
+}
+
+/// The next record of one source, in the heap.
+struct Head<K> {
+    key: K,
+    source: usize,
+}
+
+impl<K: Ord> PartialEq for Head<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl<K: Ord> Eq for Head<K> {}
+
+impl<K: Ord> PartialOrd for Head<K> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<K: Ord> Ord for Head<K> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (&self.key, self.source).cmp(&(&other.key, other.source))
+    }
+}
+
+enum Source<K> {
+    Run(RunReader),
+    Memory {
+        slots: std::vec::IntoIter<Slot<K>>,
+        current: std::ops::Range<usize>,
+    },
+}
+
+impl<K: Key> Merge<K> {
+    #[allow(clippy::should_implement_trait)]
+    pub(super) fn next(&mut self) -> io::Result<Option<K>> {
+        if let Some(source) = self.current.take() {
+            self.advance(source)?;
+        }
+        let Some(Reverse(head)) = self.heap.pop() else {
+            return Ok(None);
+        };
+        self.current = Some(head.source);
+        Ok(Some(head.key))
+    }
+
+    /// The payload of the record [`Merge::next`] returned last.
+    pub(super) fn payload(&self) -> &[u8] {
+        match self.current.and_then(|source| self.sources.get(source)) {
+            Some(Source::Run(run)) => run.payload(),
+            Some(Source::Memory { current, .. }) => &self.arena[current.clone()],
+            None => &[],
+        }
+    }
+
+    /// Puts the next record of `source` into the heap, if it has one.
+    fn advance(&mut self, source: usize) -> io::Result<()> {
+        let key = match &mut self.sources[source] {
+            Source::Run(run) => match &self.file {
+                Some(file) => run.next(file)?,
+                None => None,
+            },
+            Source::Memory { slots, current } => slots.next().map(|slot| {
+                *current = slot.at..slot.at + slot.len;
+                slot.key
+            }),
+        };
+        if let Some(key) = key {
+            self.heap.push(Reverse(Head { key, source }));
+        }
+        Ok(())
+    }
+}
+
+/// Reads one run front to back, a block at a time.
+struct RunReader {
+    /// The part of the spill file not read yet.
+    next: u64,
+    end: u64,
+    buf: Vec<u8>,
+    /// The buffered bytes not consumed yet: `buf[start..filled]`.
+    start: usize,
+    filled: usize,
+    payload: std::ops::Range<usize>,
+}
+
+impl RunReader {
+    fn new(start: u64, end: u64, block: usize) -> Self {
+        RunReader {
+            next: start,
+            end,
+            buf: Vec::with_capacity(block),
+            start: 0,
+            filled: 0,
+            payload: 0..0,
+        }
+    }
+
+    fn payload(&self) -> &[u8] {
+        &self.buf[self.payload.clone()]
+    }
+
+    fn next<K: Key>(&mut self, file: &File) -> io::Result<Option<K>> {
+        self.start = self.payload.end.max(self.start);
+        if self.start == self.filled && self.next == self.end {
+            return Ok(None);
+        }
+        self.fill(file, 8)?;
+        let word = |at: usize| {
+            let mut bytes = [0u8; 4];
+            bytes.copy_from_slice(&self.buf[at..at + 4]);
+            u32::from_le_bytes(bytes) as usize
+        };
+        let (key_len, payload_len) = (word(self.start), word(self.start + 4));
+        self.fill(file, 8 + key_len + payload_len)?;
+        let key_at = self.start + 8;
+        let key = K::decode(&self.buf[key_at..key_at + key_len]).ok_or_else(damaged)?;
+        self.payload = key_at + key_len..key_at + key_len + payload_len;
+        Ok(Some(key))
+    }
+
+    /// Makes sure `need` bytes are buffered from `start`, reading whole blocks.
+    fn fill(&mut self, file: &File, need: usize) -> io::Result<()> {
+        if self.filled - self.start >= need {
+            return Ok(());
+        }
+        let block = self.buf.capacity().max(need);
+        if self.buf.len() < block {
+            self.buf.resize(block, 0);
+        }
+        if self.buf.len() - self.start < need || self.start > self.buf.len() / 2 {
+            self.buf.copy_within(self.start..self.filled, 0);
+            self.filled -= self.start;
+            self.payload = 0..0;
+            self.start = 0;
+        }
+        while self.filled - self.start < need {
+            let room = (self.buf.len() - self.filled) as u64;
+            let want = room.min(self.end - self.next) as usize;
+            if want == 0 {
+                return Err(damaged());
+            }
+            let read = file.read_at(&mut self.buf[self.filled..self.filled + want], self.next)?;
+            if read == 0 {
+                return Err(damaged());
+            }
+            self.filled += read;
+            self.next += read as u64;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    impl Key for u64 {
+        fn encode(&self, out: &mut Vec<u8>) {
+            out.extend_from_slice(&self.to_le_bytes());
+        }
+
+        fn decode(bytes: &[u8]) -> Option<Self> {
+            Some(u64::from_le_bytes(bytes.try_into().ok()?))
+        }
+    }
+
+    fn sorted(keys: &[u64], budget: usize, max_runs: usize) -> Vec<(u64, Vec<u8>)> {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut sorter = Sorter::new(dir.path(), budget);
+        sorter.max_runs = max_runs;
+        for &key in keys {
+            sorter
+                .push(key, |out| {
+                    // Payloads of varying size, some larger than a read block.
+                    let len = if key % 97 == 0 {
+                        70_000
+                    } else {
+                        (key % 300) as usize
+                    };
+                    out.extend(std::iter::repeat_n((key % 251) as u8, len));
+                    Ok(())
+                })
+                .expect("push");
+        }
+        let mut merge = sorter.finish().expect("finish");
+        let mut all = Vec::new();
+        while let Some(key) = merge.next().expect("next") {
+            all.push((key, merge.payload().to_vec()));
+        }
+        all
+    }
+
+    #[test]
+    fn records_come_back_in_key_order_with_their_payloads_from_memory_and_runs() {
+        let mut rng = 0x1234_5678_u64;
+        let keys: Vec<u64> = (0..20_000)
+            .map(|_| {
+                rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                rng >> 40
+            })
+            .collect();
+        let mut expected = keys.clone();
+        expected.sort_unstable();
+        // In memory only, a few runs, many runs merged in one pass, and in several.
+        for (budget, max_runs) in [(64 << 20, 2), (1 << 20, 128), (50_000, 128), (50_000, 3)] {
+            let all = sorted(&keys, budget, max_runs);
+            let got: Vec<u64> = all.iter().map(|(k, _)| *k).collect();
+            assert_eq!(got, expected, "budget {budget}");
+            for (key, payload) in &all {
+                let len = if key % 97 == 0 {
+                    70_000
+                } else {
+                    (key % 300) as usize
+                };
+                assert_eq!(payload.len(), len);
+                assert!(payload.iter().all(|&b| b == (key % 251) as u8));
+            }
+        }
+        assert!(sorted(&[], 10, 2).is_empty());
+    }
+}
