@@ -3,6 +3,9 @@
 //! input), and the views on them (`next_link`, `meta.synchronizedAt`,
 //! `account_meta`).
 //!
+//! `export` reads pages as [`ponto::Raw`] (the text as sent next to the typed view): a
+//! raw resource decodes exactly when the typed one does, and writes its text unchanged.
+//!
 //! Besides "no panic": a decoded resource serializes (that is how `export` writes
 //! bundles) and the serialized form decodes to the same value, so a transaction that
 //! Ponto sent survives a bundle unchanged.
@@ -10,7 +13,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ponto::{Account, Document, FinancialInstitution, Synchronization, Transaction};
+use ponto::{Account, Document, FinancialInstitution, Raw, Synchronization, Transaction};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -19,6 +22,13 @@ fuzz_target!(|data: &[u8]| {
         views(&page);
         for transaction in &page.data {
             round_trip(transaction);
+        }
+    }
+    if let Some(page) = decode::<Document<Vec<Raw<Transaction>>>>(data) {
+        for raw in &page.data {
+            let written = serde_json::to_string(raw).expect("a raw resource serializes");
+            assert_eq!(written, raw.json().get(), "written as sent");
+            round_trip(raw.value());
         }
     }
     if let Some(page) = decode::<Document<Vec<Account>>>(data) {
