@@ -82,7 +82,17 @@ fn oca_amounts(parsed: &Value) -> HashMap<String, Decimal> {
 
 #[test]
 fn export_writes_the_resources_byte_for_byte_and_the_bundle_converts() {
+    for order in [
+        ponto_sim::ListingOrder::Created,
+        ponto_sim::ListingOrder::Execution,
+    ] {
+        exports_byte_for_byte(order);
+    }
+}
+
+fn exports_byte_for_byte(order: ponto_sim::ListingOrder) {
     let env = SimEnv::start(30);
+    env.sim.set_listing_order(order);
     let accounts = env.accounts();
     let account = &accounts[0];
     env.write_config(std::slice::from_ref(account), "2020-01-01", "");
