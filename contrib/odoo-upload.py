@@ -68,6 +68,10 @@ EXIT_BUSY = 75
 ALREADY_IMPORTED = re.compile(r"already (?:have )?imported (?:this|that) file", re.IGNORECASE)
 
 TEMPORARY_SUFFIXES = (".part", ".tmp", "~")
+# What is read at most: a statement file (Odoo's import takes far less in one request)
+# and an answer of Odoo's.
+MAX_STATEMENT_BYTES = 128 * 1024 * 1024
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
 
 class Rejected(Exception):
@@ -305,7 +309,11 @@ class Odoo:
         try:
             with urllib.request.urlopen(request, timeout=self.settings.timeout,
                                         context=self.ssl) as response:
-                answer = json.loads(response.read())
+                body = response.read(MAX_ANSWER_BYTES + 1)
+                if len(body) > MAX_ANSWER_BYTES:
+                    raise Unreachable(f"{self.settings.url}/jsonrpc answered more than "
+                                      f"{MAX_ANSWER_BYTES} bytes")
+                answer = json.loads(body)
         except urllib.error.HTTPError as e:
             raise Unreachable(f"{self.settings.url} answered HTTP {e.code} {e.reason}") from None
         except (urllib.error.URLError, socket.timeout, ConnectionError) as e:
@@ -432,10 +440,13 @@ def upload_all(settings):
         account = None
         try:
             with open(path, "rb") as f:
-                data = f.read()
+                data = f.read(MAX_STATEMENT_BYTES + 1)
         except FileNotFoundError:
             continue  # taken away meanwhile
         try:
+            if len(data) > MAX_STATEMENT_BYTES:
+                raise Rejected(f"larger than {MAX_STATEMENT_BYTES} bytes: too large to upload "
+                               "in one request (split it with a daily grouping)")
             account = statement_account(data)
             if account in blocked:
                 print(f"odoo-upload: {name} waits: {blocked[account]} of the same account "

@@ -46,6 +46,8 @@ pub const CONSENT_WARN_RANGE: std::ops::RangeInclusive<u32> = 0..=365;
 /// `stale_after` when the file does not say: a last synchronization older than this is
 /// a problem.
 pub const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(36 * 3600);
+/// The largest configuration file read (a real one is a few kilobytes).
+pub const MAX_CONFIG_FILE: u64 = 1024 * 1024;
 /// Accounts fetched at once when the file does not say.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 /// The bounds of `concurrency`: at least one, and few enough not to hammer Ponto.
@@ -301,9 +303,16 @@ fn load_with(
     env: &dyn Fn(&str) -> Option<String>,
     thorough: bool,
 ) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    let read_error = |source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
+    };
+    let bytes = permissions::read_regular_file(path, MAX_CONFIG_FILE).map_err(read_error)?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        read_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "not UTF-8 text",
+        ))
     })?;
     let absolute = absolute(path);
     let base_dir = absolute.parent().unwrap_or(Path::new("/")).to_path_buf();

@@ -59,29 +59,39 @@ pub(super) fn parse_file_mode(text: &str) -> Option<u32> {
         .filter(|mode| *mode <= 0o777 && mode & 0o400 != 0)
 }
 
-/// Reads a secret file: a regular file (systemd's credentials are regular files too) of
-/// at most [`MAX_SECRET_FILE`] bytes of UTF-8. Opened without blocking, so that a FIFO
-/// does not hang the program; the error never quotes the content.
-pub(super) fn read_secret_file(path: &Path) -> Result<String, String> {
+/// Reads a regular file of at most `max` bytes. Opened without blocking, so that a FIFO
+/// (or a device such as /dev/zero) named where a file is expected cannot hang the
+/// program or fill its memory.
+pub(super) fn read_regular_file(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind};
     use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| e.to_string())?;
-    let meta = file.metadata().map_err(|e| e.to_string())?;
-    if !meta.is_file() {
-        return Err("not a regular file".to_owned());
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
     }
     let mut bytes = Vec::new();
-    file.take(MAX_SECRET_FILE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
-    if bytes.len() as u64 > MAX_SECRET_FILE {
-        return Err(format!(
-            "larger than {MAX_SECRET_FILE} bytes (a secret is a short line)"
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(Error::new(
+            ErrorKind::FileTooLarge,
+            format!("larger than {max} bytes"),
         ));
     }
+    Ok(bytes)
+}
+
+/// Reads a secret file: a regular file (systemd's credentials are regular files too) of
+/// at most [`MAX_SECRET_FILE`] bytes of UTF-8; the error never quotes the content.
+pub(super) fn read_secret_file(path: &Path) -> Result<String, String> {
+    let bytes = read_regular_file(path, MAX_SECRET_FILE).map_err(|e| match e.kind() {
+        std::io::ErrorKind::FileTooLarge => {
+            format!("larger than {MAX_SECRET_FILE} bytes (a secret is a short line)")
+        }
+        _ => e.to_string(),
+    })?;
     String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())
 }
 

@@ -957,3 +957,23 @@ start_date = "2026-01-01"
     let err = parse(text, Path::new("/"), &env_of(&vars)).unwrap_err();
     assert_eq!(err.key(), "organizations[0].ponto.client_secret");
 }
+
+#[test]
+fn a_config_file_that_is_huge_or_not_a_file_is_refused_without_reading_it_all() {
+    let dir = tempfile::tempdir().expect("dir");
+    let huge = dir.path().join("huge.toml");
+    let mut text = MINIMAL.to_owned();
+    text.push_str(&"# padding\n".repeat((MAX_CONFIG_FILE as usize) / 10 + 1));
+    std::fs::write(&huge, text).expect("written");
+    let error = load(&huge, &no_env).expect_err("too large").to_string();
+    assert!(error.contains("larger than"), "{error}");
+
+    let fifo = dir.path().join("fifo.toml");
+    let name = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).expect("path");
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+    let error = load(&fifo, &no_env)
+        .expect_err("no writer, no hang")
+        .to_string();
+    assert!(error.contains("not a regular file"), "{error}");
+}
