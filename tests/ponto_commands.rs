@@ -843,8 +843,8 @@ fn read_announcement(stdout: std::process::ChildStdout) -> Announced {
     announced
 }
 
-#[test]
-fn simulate_serves_the_accounts_command() {
+/// Starts `ponto2camt simulate --port 0 --seed 7 --transactions 5 EXTRA...`.
+fn start_simulate(extra: &[&str]) -> (Simulate, Announced) {
     let mut child = ponto2camt()
         .args([
             "simulate",
@@ -855,13 +855,59 @@ fn simulate_serves_the_accounts_command() {
             "--transactions",
             "5",
         ])
+        .args(extra)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("simulate starts");
     let stdout = child.stdout.take().expect("stdout");
     let child = Simulate(child);
-    let announced = read_announcement(stdout);
+    (child, read_announcement(stdout))
+}
+
+/// `export` of one account with the announced credentials: its transaction ids.
+fn exported_ids(announced: &Announced, iban: &str) -> Vec<String> {
+    let dir = tempdir();
+    let vars = [
+        ("PONTO_CLIENT_ID", announced.client_id.as_str()),
+        ("PONTO_CLIENT_SECRET", announced.secret.as_str()),
+        ("PONTO_API_URL", announced.url.as_str()),
+    ];
+    let out = dir.path().to_str().expect("utf-8");
+    let run = run_in(
+        dir.path(),
+        &["export", "--out-dir", out, "--account", iban],
+        &vars,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    bundle_ids(&read_json(&printed_files(&run)[0]))
+}
+
+#[test]
+fn simulate_books_new_transactions_when_asked_to() {
+    let (child, announced) = start_simulate(&["--book-every", "1s"]);
+    let iban = announced.ibans[0].clone();
+    // a guard against a hang, not a timing assertion: wait for the bookings
+    let mut ids = exported_ids(&announced, &iban);
+    for _ in 0..60 {
+        if ids.len() > 6 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        ids = exported_ids(&announced, &iban);
+    }
+    assert!(ids.len() > 6, "new bookings arrive: {}", ids.len());
+    drop(child);
+    let refused = ponto2camt()
+        .args(["simulate", "--book-every", "soon"])
+        .output()
+        .expect("runs");
+    assert_eq!(refused.status.code(), Some(2));
+}
+
+#[test]
+fn simulate_serves_the_accounts_command() {
+    let (child, announced) = start_simulate(&[]);
     assert!(
         announced.url.starts_with("http://127.0.0.1:"),
         "{}",

@@ -230,6 +230,10 @@ pub struct SimulateArgs {
     /// Booked transactions per account.
     #[arg(long, default_value_t = 250)]
     pub transactions: usize,
+    /// Also book one new transaction on every account at this interval (e.g. 30s, 5m),
+    /// so that incremental fetches find something. `POST /admin/book` books on demand.
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval)]
+    pub book_every: Option<std::time::Duration>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -10,7 +10,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
         transactions_per_account: args.transactions,
         ..ponto_sim::SimConfig::default()
     };
-    ponto_sim::serve_forever(config).map_err(|e| {
+    ponto_sim::serve_forever(config, args.book_every).map_err(|e| {
         CliError::new(ExitKind::Io, format!("cannot start the simulator: {e}"))
             .hinted("pick another --port, or 0 for any free one")
     })

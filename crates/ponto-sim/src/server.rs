@@ -455,8 +455,11 @@ impl Drop for Simulator {
 }
 
 /// Starts a simulator, prints its base URL and credentials, and serves until killed.
-pub fn serve_forever(config: SimConfig) -> io::Result<()> {
+/// `book_every`: also book one transaction on every account at that interval (see
+/// [`Simulator::start_booking_every`]), so that incremental fetches have news.
+pub fn serve_forever(config: SimConfig, book_every: Option<Duration>) -> io::Result<()> {
     let simulator = Simulator::start(config)?;
+    let _booker = book_every.map(|every| simulator.start_booking_every(every));
     println!("Ponto simulator listening on {}", simulator.base_url());
     for org in simulator.organizations() {
         println!("organization: {}", org.name);
