@@ -25,17 +25,6 @@ fn stem(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn convert(bundle: &Path, out: &Path, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "convert",
-        bundle.to_str().expect("utf-8 path"),
-        "-o",
-        out.to_str().expect("utf-8 path"),
-    ];
-    args.extend_from_slice(extra);
-    run(&args, out)
-}
-
 #[test]
 fn there_are_enough_fixture_bundles() {
     assert!(
@@ -48,7 +37,7 @@ fn there_are_enough_fixture_bundles() {
 fn golden_files() {
     for bundle in bundles() {
         let out = tempdir();
-        let result = convert(&bundle, out.path(), &[]);
+        let result = convert_into(&[&bundle], out.path(), &[]);
         assert_eq!(result.code, 0, "{}: {}", bundle.display(), result.stderr);
         let files = xml_files(out.path());
         assert_eq!(
@@ -78,7 +67,7 @@ fn every_output_validates_against_the_xsd_and_our_lint() {
         for grouping in ["per-file", "daily"] {
             let dir = out.path().join(format!("{}-{grouping}", stem(&bundle)));
             std::fs::create_dir_all(&dir).expect("dir");
-            let result = convert(&bundle, &dir, &["--grouping", grouping]);
+            let result = convert_into(&[&bundle], &dir, &["--grouping", grouping]);
             assert_eq!(result.code, 0, "{}: {}", bundle.display(), result.stderr);
             let files = xml_files(&dir);
             assert!(!files.is_empty());
@@ -104,7 +93,7 @@ fn the_oca_importer_reads_what_a_bookkeeper_expects() {
     for bundle in bundles() {
         let expect = bundle.with_file_name(format!("{}.expect.json", stem(&bundle)));
         let out = tempdir();
-        let result = convert(&bundle, out.path(), &[]);
+        let result = convert_into(&[&bundle], out.path(), &[]);
         assert_eq!(result.code, 0, "{}: {}", bundle.display(), result.stderr);
         let Some(parsed) = oca_parse(&xml_files(out.path())) else {
             return;
@@ -126,7 +115,7 @@ fn daily_statements_chain_their_balances() {
         return;
     }
     let out = tempdir();
-    let result = convert(&bundle, out.path(), &["--grouping", "daily"]);
+    let result = convert_into(&[&bundle], out.path(), &["--grouping", "daily"]);
     assert_eq!(result.code, 0, "{}", result.stderr);
     let files = xml_files(out.path());
     assert!(
@@ -162,11 +151,11 @@ fn daily_statements_chain_their_balances() {
 fn existing_files_are_never_overwritten_without_force() {
     let bundle = &bundles()[0];
     let out = tempdir();
-    assert_eq!(convert(bundle, out.path(), &[]).code, 0);
-    let again = convert(bundle, out.path(), &[]);
+    assert_eq!(convert_into(&[bundle], out.path(), &[]).code, 0);
+    let again = convert_into(&[bundle], out.path(), &[]);
     assert_eq!(again.code, 74, "{}", again.stderr);
     assert!(again.stderr.contains("--force"), "{}", again.stderr);
-    assert_eq!(convert(bundle, out.path(), &["--force"]).code, 0);
+    assert_eq!(convert_into(&[bundle], out.path(), &["--force"]).code, 0);
     assert_eq!(
         all_files(out.path()).len(),
         1,
@@ -229,7 +218,7 @@ fn bad_bundles_exit_65_name_the_place_and_write_nothing() {
     assert!(cases.len() >= 6, "bad cases: {cases:?}");
     for (bundle, path) in cases {
         let out = tempdir();
-        let result = convert(&bundle, out.path(), &[]);
+        let result = convert_into(&[&bundle], out.path(), &[]);
         assert_eq!(result.code, 65, "{}: {}", bundle.display(), result.stderr);
         let file_name = bundle
             .file_name()
@@ -391,7 +380,7 @@ fn several_bundles_in_one_call_give_what_one_at_a_time_gives() {
     let all = bundles();
     let alone = tempdir();
     for bundle in &all {
-        assert_eq!(convert(bundle, alone.path(), &[]).code, 0);
+        assert_eq!(convert_into(&[bundle], alone.path(), &[]).code, 0);
     }
     let together = tempdir();
     let mut args = vec!["convert", "-o", together.path().to_str().expect("utf-8")];

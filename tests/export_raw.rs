@@ -12,19 +12,12 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::BufReader;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::str::FromStr;
 
 /// An attribute Ponto does not have (yet), with literals a float would change.
 const NEW_FIELD: &str =
     r#"{"a": null, "n": 1.10, "list": [1e2, -0.0, 12345678901234567890.123456789]}"#;
-
-fn convert(bundles: &[PathBuf], out: &Path) -> Run {
-    let mut args: Vec<&str> = vec!["convert"];
-    args.extend(bundles.iter().map(|b| b.to_str().expect("utf-8 path")));
-    args.extend(["-o", out.to_str().expect("utf-8 path")]);
-    run(&args, out)
-}
 
 fn client(env: &SimEnv) -> Client {
     let org = &env.sim.organizations()[0];
@@ -169,7 +162,7 @@ fn exports_byte_for_byte(order: ponto_sim::ListingOrder) {
 
     // and it converts, unknown attributes and all
     let converted_dir = tempdir();
-    let converted = convert(&bundles, converted_dir.path());
+    let converted = convert_into(&bundles, converted_dir.path(), &[]);
     assert_eq!(converted.code, 0, "{converted:?}");
     let files = xml_files(converted_dir.path());
     assert_eq!(files.len(), 1);
@@ -209,7 +202,7 @@ fn seeded_fees_internal_references_and_cards_reach_valid_statements() {
     assert_eq!(exported.code, 0, "{exported:?}");
     let bundles = printed_files(&exported);
     let converted_dir = tempdir();
-    let converted = convert(&bundles, converted_dir.path());
+    let converted = convert_into(&bundles, converted_dir.path(), &[]);
     assert_eq!(converted.code, 0, "{converted:?}");
     let files = xml_files(converted_dir.path());
     assert_eq!(files.len(), accounts.len());

@@ -130,17 +130,6 @@ fn in_mount_namespace(dir: &Path, script: &str) -> Option<Run> {
     })
 }
 
-fn convert_into(bundle: &Path, out: &Path, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "convert",
-        bundle.to_str().expect("utf-8 path"),
-        "-o",
-        out.to_str().expect("utf-8 path"),
-    ];
-    args.extend_from_slice(extra);
-    run(&args, out)
-}
-
 fn bundle_json(name: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(fixture(&format!("bundles/{name}.json"))).expect("fixture");
     serde_json::from_str(&text).expect("fixture JSON")
@@ -326,8 +315,8 @@ fn a_transaction_twice_in_a_bundle_is_delivered_once_whatever_the_spelling_of_it
     }
     let plain = write_bundle(scratch.path(), "plain.json", &original);
     let twice = write_bundle(scratch.path(), "twice.json", &doubled);
-    assert_eq!(convert_into(&plain, &one, &[]).code, 0);
-    let run = convert_into(&twice, &two, &[]);
+    assert_eq!(convert_into(&[&plain], &one, &[]).code, 0);
+    let run = convert_into(&[&twice], &two, &[]);
     assert_eq!(run.code, 0, "{run:#?}");
     let (expected, written) = (xml_files(&one), xml_files(&two));
     assert_eq!(written.len(), 1);
@@ -352,7 +341,7 @@ fn the_same_id_with_different_content_is_an_error_naming_both_places() {
     let path = write_bundle(scratch.path(), "clash.json", &bundle);
     let out = scratch.path().join("out");
     std::fs::create_dir_all(&out).expect("out");
-    let run = convert_into(&path, &out, &[]);
+    let run = convert_into(&[&path], &out, &[]);
     assert_eq!(run.code, DATA, "{run:#?}");
     for place in [
         "transactions[0]".to_owned(),
@@ -393,7 +382,7 @@ fn fetch_never_writes_through_a_symlink_planted_as_its_hidden_file() {
 fn convert_never_writes_through_a_symlink_planted_as_its_hidden_file() {
     let out = tempdir();
     let bundle = fixture("bundles/belgian-ordinary.json");
-    assert_eq!(convert_into(&bundle, out.path(), &[]).code, 0);
+    assert_eq!(convert_into(&[&bundle], out.path(), &[]).code, 0);
     let target = xml_files(out.path()).remove(0);
     let expected = std::fs::read(&target).expect("written");
     std::fs::remove_file(&target).expect("removed");
@@ -401,7 +390,7 @@ fn convert_never_writes_through_a_symlink_planted_as_its_hidden_file() {
     std::fs::write(&victim, "precious").expect("victim");
     std::os::unix::fs::symlink(&victim, hidden_name(&target)).expect("symlink");
 
-    let run = convert_into(&bundle, out.path(), &[]);
+    let run = convert_into(&[&bundle], out.path(), &[]);
     assert_eq!(run.code, 0, "{run:#?}");
     assert_eq!(
         std::fs::read_to_string(&victim).expect("victim"),
@@ -496,15 +485,15 @@ fn convert_gives_different_content_a_different_name() {
     }
     let first = write_bundle(scratch.path(), "first.json", &original);
     let second = write_bundle(scratch.path(), "second.json", &changed);
-    assert_eq!(convert_into(&first, &one, &[]).code, 0);
-    assert_eq!(convert_into(&second, &two, &[]).code, 0);
+    assert_eq!(convert_into(&[&first], &one, &[]).code, 0);
+    assert_eq!(convert_into(&[&second], &two, &[]).code, 0);
     let (a, b) = (xml_files(&one).remove(0), xml_files(&two).remove(0));
     assert_ne!(a.file_name(), b.file_name(), "different amounts, same name");
 
     // Another opening balance is other content too.
     let three = scratch.path().join("three");
     std::fs::create_dir_all(&three).expect("out dir");
-    let run = convert_into(&first, &three, &["--opening-balance", "1.00"]);
+    let run = convert_into(&[&first], &three, &["--opening-balance", "1.00"]);
     assert_eq!(run.code, 0, "{run:#?}");
     assert_ne!(xml_files(&three).remove(0).file_name(), a.file_name());
 }
@@ -567,8 +556,8 @@ fn a_bundle_starting_with_a_utf8_bom_is_accepted() {
     for dir in [&one, &two] {
         std::fs::create_dir_all(dir).expect("out dir");
     }
-    assert_eq!(convert_into(&fixture, &one, &[]).code, 0);
-    let run = convert_into(&with_bom, &two, &[]);
+    assert_eq!(convert_into(&[&fixture], &one, &[]).code, 0);
+    let run = convert_into(&[&with_bom], &two, &[]);
     assert_eq!(run.code, 0, "{run:#?}");
     assert_eq!(
         std::fs::read(xml_files(&two).remove(0)).expect("written"),

@@ -154,14 +154,6 @@ fn bundle_ids(bundle: &Value) -> Vec<String> {
         .collect()
 }
 
-fn convert(bundles: &[PathBuf], out: &Path, extra: &[&str]) -> Run {
-    let mut args: Vec<&str> = vec!["convert"];
-    args.extend(bundles.iter().map(|b| b.to_str().expect("utf-8 path")));
-    args.extend(["-o", out.to_str().expect("utf-8 path")]);
-    args.extend_from_slice(extra);
-    run(&args, out)
-}
-
 /// How often each Ponto id (hyphen-less) appears as an entry's AcctSvcrRef, and the IBANs
 /// of the statements.
 fn entries_in(files: &[PathBuf]) -> (HashMap<String, usize>, HashSet<String>) {
@@ -491,7 +483,7 @@ fn export_then_convert_delivers_every_booked_transaction_exactly_once() {
 
     for grouping in ["per-file", "daily"] {
         let out = tempdir();
-        let converted = convert(&bundle_files, out.path(), &["--grouping", grouping]);
+        let converted = convert_into(&bundle_files, out.path(), &["--grouping", grouping]);
         assert_eq!(converted.code, 0, "{grouping}: {converted:?}");
         let files = xml_files(out.path());
         if grouping == "per-file" {

@@ -75,6 +75,19 @@ pub fn output_of(cmd: &mut Command) -> Run {
     }
 }
 
+/// `ponto2camt convert BUNDLES... -o OUT EXTRA...`, run in `out`.
+pub fn convert_into<P: AsRef<Path>>(bundles: &[P], out: &Path, extra: &[&str]) -> Run {
+    let mut args: Vec<&str> = vec!["convert"];
+    args.extend(
+        bundles
+            .iter()
+            .map(|b| b.as_ref().to_str().expect("utf-8 path")),
+    );
+    args.extend(["-o", out.to_str().expect("utf-8 path")]);
+    args.extend_from_slice(extra);
+    run(&args, out)
+}
+
 pub fn run(args: &[&str], dir: &Path) -> Run {
     output_of(ponto2camt().args(args).current_dir(dir))
 }
