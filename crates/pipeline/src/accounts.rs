@@ -71,13 +71,6 @@ fn bank_of(
         .clone()
 }
 
-pub fn synchronized_at(account: &Account) -> Option<DateTime<Utc>> {
-    let text = account.meta.as_ref()?.get("synchronizedAt")?.as_str()?;
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 fn view(
     organization: &str,
     account: &Account,
@@ -86,7 +79,7 @@ fn view(
     now: DateTime<Utc>,
 ) -> AccountView {
     let a = &account.attributes;
-    let synchronized = synchronized_at(account);
+    let synchronized = account.account_meta().synchronized_at;
     let currency = a.currency.clone().unwrap_or_else(|| "?".into());
     AccountView {
         organization: organization.to_owned(),

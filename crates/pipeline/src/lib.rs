@@ -160,13 +160,10 @@ impl Pipeline {
     /// no decision is recorded then.
     pub fn decide_reviews(&self, accept: &[String], dismiss: &[String]) -> Result<(), Error> {
         use ledger::ReviewDecision::{Accepted, Dismissed};
-        let held: std::collections::HashSet<String> = self
-            .ledger
-            .status()?
-            .into_iter()
-            .flat_map(|s| s.review_holds)
-            .map(|h| h.ponto_id)
-            .collect();
+        if accept.is_empty() && dismiss.is_empty() {
+            return Ok(());
+        }
+        let held = self.ledger.undecided_holds()?;
         if let Some(id) = accept.iter().chain(dismiss).find(|id| !held.contains(*id)) {
             return Err(Error::NotHeldForReview(id.clone()));
         }

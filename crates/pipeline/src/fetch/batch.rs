@@ -15,6 +15,7 @@ use crate::{Error, delivery};
 use chrono::{DateTime, Utc};
 use converter::AccountContext;
 use ponto::{Account, Transaction};
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::PathBuf;
 
@@ -77,13 +78,21 @@ pub(crate) fn deliver(
     let daily = config.grouping == Grouping::Daily;
     let accepted = accepted_holds(ledger, key)?;
     let accepted_ids: HashSet<String> = accepted.iter().filter_map(|t| t.id.clone()).collect();
-    let known: HashSet<String> = known.difference(&accepted_ids).cloned().collect();
-    let candidates: Vec<Transaction> = batch
-        .transactions
-        .iter()
-        .chain(&accepted)
-        .cloned()
-        .collect();
+    // Only when an operator released held transactions do they join what was read (and
+    // leave the known ids); otherwise the read and the known ids are used as they are.
+    let (known, candidates): (Cow<'_, HashSet<String>>, Cow<'_, [Transaction]>) =
+        if accepted.is_empty() {
+            (Cow::Borrowed(known), Cow::Borrowed(batch.transactions))
+        } else {
+            let read = batch
+                .transactions
+                .iter()
+                .chain(&accepted)
+                .cloned()
+                .collect();
+            let known = known.difference(&accepted_ids).cloned().collect();
+            (Cow::Owned(known), Cow::Owned(read))
+        };
     let mut sorted = sort_out(
         &candidates,
         &known,

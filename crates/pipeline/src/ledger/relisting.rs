@@ -136,6 +136,16 @@ impl Ledger {
         })
     }
 
+    /// The ids of every account's transactions held and not decided yet.
+    pub fn undecided_holds(&self) -> Result<std::collections::HashSet<String>, LedgerError> {
+        self.read(|conn| {
+            let mut stmt =
+                conn.prepare("SELECT ponto_id FROM review_holds WHERE decision IS NULL")?;
+            let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
     /// Records the operator's decision on a held transaction (any account); the
     /// account's key when it was held and undecided, `None` otherwise.
     pub fn decide_review(
