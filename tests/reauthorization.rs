@@ -45,14 +45,21 @@ fn delivered_once(order: ListingOrder) -> (SimEnv, SimAccount, Vec<String>) {
     (env, account, delivered)
 }
 
+/// [`delivered_once`], then the bank re-authorized in Ponto: (env, the replaced account,
+/// the account replacing it, the ids delivered before).
+fn reauthorized(order: ListingOrder) -> (SimEnv, SimAccount, SimAccount, Vec<String>) {
+    let (env, account, before) = delivered_once(order);
+    let replacement = env
+        .sim
+        .reauthorize_account(&account.id)
+        .expect("re-authorized");
+    (env, account, replacement, before)
+}
+
 #[test]
 fn a_reauthorized_account_delivers_nothing_twice_and_loses_nothing_in_either_order() {
     for order in ORDERS {
-        let (env, account, before) = delivered_once(order);
-        let replacement = env
-            .sim
-            .reauthorize_account(&account.id)
-            .expect("re-authorized");
+        let (env, account, replacement, before) = reauthorized(order);
         assert_ne!(replacement.id, account.id);
         let relisted = env.sim.booked_transaction_ids(&replacement.id);
         let fresh = env.sim.add_transactions(&account.id, 3);
@@ -103,11 +110,7 @@ fn a_reauthorized_account_delivers_nothing_twice_and_loses_nothing_in_either_ord
 #[test]
 fn a_possible_relisting_is_held_until_the_operator_decides() {
     for order in ORDERS {
-        let (env, account, before) = delivered_once(order);
-        let replacement = env
-            .sim
-            .reauthorize_account(&account.id)
-            .expect("re-authorized");
+        let (env, _, replacement, before) = reauthorized(order);
         // Ponto re-read two of them with other texts: same bank transactions, or not?
         let relisted = env.sim.booked_transaction_ids(&replacement.id);
         let (accept, dismiss) = (relisted[5].clone(), relisted[9].clone());
@@ -163,11 +166,7 @@ fn a_possible_relisting_is_held_until_the_operator_decides() {
 
 #[test]
 fn two_live_accounts_for_one_iban_are_refused_naming_both() {
-    let (env, account, before) = delivered_once(ListingOrder::Created);
-    let replacement = env
-        .sim
-        .reauthorize_account(&account.id)
-        .expect("re-authorized");
+    let (env, account, replacement, before) = reauthorized(ListingOrder::Created);
     env.sim.set_deprecated(&account.id, false);
     let run = fetch(&env, &[]);
     assert_eq!(run.code, 78, "{run:#?}");
