@@ -29,7 +29,7 @@ pub fn locate_among(
         if !is_there(&path) {
             return Err(ConfigError::EnvPathMissing {
                 var: ENV_CONFIG,
-                path: absolute(&path),
+                path: super::absolute(&path),
             });
         }
         tracing::debug!(path = %path.display(), "configuration file named by {ENV_CONFIG}");
@@ -42,7 +42,7 @@ pub fn locate_among(
             Ok(found.clone())
         }
         None => Err(ConfigError::NotFound {
-            tried: tried.iter().map(|p| absolute(p)).collect(),
+            tried: tried.iter().map(|p| super::absolute(p)).collect(),
         }),
     }
 }
@@ -80,8 +80,4 @@ fn is_there(path: &Path) -> bool {
             std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
         ),
     }
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }

@@ -9,7 +9,7 @@ use super::{
     ConfigError, ENV_CLIENT_SECRET, ENV_CLIENT_SECRET_FILE, ENV_CREDENTIALS_DIRECTORY, Problem,
     SYSTEMD_CREDENTIAL, Secret, SecretSource,
 };
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The secret the environment gives, with where it came from; `None` when it gives none
 /// (then the configuration file must). A secret file that cannot be used is an error
@@ -25,7 +25,7 @@ pub fn secret_from_environment(
         )));
     }
     if let Some(named) = set(ENV_CLIENT_SECRET_FILE) {
-        let path = absolute(Path::new(named.trim()));
+        let path = super::absolute(Path::new(named.trim()));
         let secret = read_secret(&path).map_err(|problem| ConfigError::Environment {
             origin: ENV_CLIENT_SECRET_FILE.to_owned(),
             problem,
@@ -59,8 +59,4 @@ pub(super) fn read_secret(path: &Path) -> Result<Secret, Problem> {
         return Err(Problem::EmptySecretFile(path.to_path_buf()));
     }
     Ok(Secret::new(secret.to_owned()))
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
