@@ -1,23 +1,35 @@
-//! Streaming camt.053.001.02 writer on `quick_xml::Writer`.
+//! Streaming camt.053.001.02 writer: bytes straight into a buffered output.
 //!
 //! Every value is checked against its XSD type before it is written: the writer returns a
 //! [`WriteError`] naming the element instead of emitting a file the ERP would reject.
-//! Indentation (two spaces) is written by this module, not by quick-xml, so that an
-//! `Ntry` written on its own ([`write_entry_fragment`]) is byte for byte what
-//! [`StatementWriter::entry`] writes inside a statement.
+//! Indentation (two spaces) depends only on the depth, so that an `Ntry` written on its
+//! own ([`write_entry_fragment`]) is byte for byte what [`StatementWriter::entry`] writes
+//! inside a statement.
+//!
+//! Rendering entries is a large part of a conversion, so the common case is kept to
+//! copies: tags are constants spelled out at compile time (`tag!`), a text of plain
+//! printable ASCII (found by a scan eight bytes at a time) is copied as it is, and amounts
+//! and dates are formatted by hand. Only other texts go through the character by character
+//! check and escaping. The quick-xml writer this replaced is kept as the reference of a
+//! differential test (`writer/reference.rs`, `writer/differential.rs`).
 //!
 //! After an error the output is incomplete and must be discarded.
 
+use std::cell::Cell;
 use std::fmt::Write as _;
 use std::io::{self, BufWriter, Read, Write};
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use rust_decimal::Decimal;
 
 use crate::NAMESPACE;
 use crate::check::{self, AmountIssue, TextIssue};
 use crate::model::*;
+
+#[cfg(test)]
+mod differential;
+#[cfg(test)]
+mod reference;
 
 /// Why a value could not be written. `path` is the element path, e.g.
 /// `Document/BkToCstmrStmt/Stmt/Ntry[3]/NtryDtls/TxDtls[1]/Refs/EndToEndId`.
@@ -80,7 +92,7 @@ pub enum WriteError {
 
 /// Writes one statement (`Stmt`) as a whole camt.053 document, entry by entry.
 pub struct StatementWriter<W: Write> {
-    out: Out<W>,
+    out: Out<BufWriter<W>>,
     entries: u64,
 }
 
@@ -92,7 +104,7 @@ impl<W: Write> StatementWriter<W> {
         group: &GroupHeader,
         header: &StatementHeader,
     ) -> Result<Self, WriteError> {
-        let mut out = Out::new(out, &[]);
+        let mut out = Out::document(out);
         write_document_start(&mut out, group)?;
         write_statement_header(&mut out, header)?;
         Ok(StatementWriter { out, entries: 0 })
@@ -107,7 +119,7 @@ impl<W: Write> StatementWriter<W> {
     /// temporary file) into the statement; returns the number of bytes copied. The bytes
     /// are not checked: they must come from `write_entry_fragment`.
     pub fn splice_entries<R: Read>(&mut self, mut fragments: R) -> Result<u64, WriteError> {
-        Ok(io::copy(&mut fragments, self.out.xml.get_mut())?)
+        Ok(io::copy(&mut fragments, &mut self.out.sink)?)
     }
 
     /// Writes AddtlStmtInf if given, closes Stmt/BkToCstmrStmt/Document, flushes, returns the writer.
@@ -121,16 +133,56 @@ impl<W: Write> StatementWriter<W> {
 /// Writes one `<Ntry>` exactly as StatementWriter::entry would at the same position (same
 /// indentation, bytes identical), so a caller can spool entries to a temp file and splice
 /// them in later.
-pub fn write_entry_fragment<W: Write>(out: W, entry: &Entry) -> Result<(), WriteError> {
-    let mut out = Out::new(out, &["Document", "BkToCstmrStmt", "Stmt"]);
-    write_entry(&mut out, entry, 0)?;
-    out.into_inner()?;
+pub fn write_entry_fragment<W: Write>(mut out: W, entry: &Entry) -> Result<(), WriteError> {
+    let mut fragment = Out::new(FRAGMENT.take(), &[DOCUMENT, BK_TO_CSTMR_STMT, STMT]);
+    fragment.sink.len = 0;
+    let written = write_entry(&mut fragment, entry, 0);
+    // What was written before an error is passed on too, as a buffered writer would.
+    let copied = pass_on(&mut out, fragment.sink.written());
+    if fragment.sink.bytes.len() <= MAX_KEPT_FRAGMENT_BUFFER {
+        FRAGMENT.set(fragment.sink);
+    }
+    written?;
+    copied?;
     Ok(())
 }
 
+/// `write_all`, failing as `BufWriter` does when its writer takes nothing (the message
+/// callers saw when the fragment went through one).
+fn pass_on(out: &mut impl Write, mut bytes: &[u8]) -> io::Result<()> {
+    while !bytes.is_empty() {
+        match out.write(bytes) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "failed to write the buffered data",
+                ));
+            }
+            Ok(n) => bytes = bytes.get(n..).unwrap_or_default(),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+thread_local! {
+    /// The buffer `write_entry_fragment` renders into, kept between calls: a conversion
+    /// writes a million entries, one at a time.
+    static FRAGMENT: Cell<Buffer> = const {
+        Cell::new(Buffer {
+            bytes: Vec::new(),
+            len: 0,
+        })
+    };
+}
+
+/// A buffer grown past this by a huge entry is let go rather than kept for the next.
+const MAX_KEPT_FRAGMENT_BUFFER: usize = 64 * 1024;
+
 /// Convenience: a whole Document with one or more statements (used by tests).
 pub fn write_document<W: Write>(out: W, doc: &Document) -> Result<W, WriteError> {
-    let mut out = Out::new(out, &[]);
+    let mut out = Out::document(out);
     write_document_start(&mut out, &doc.group_header)?;
     for statement in &doc.statements {
         write_statement_header(&mut out, &statement.header)?;
@@ -143,45 +195,84 @@ pub fn write_document<W: Write>(out: W, doc: &Document) -> Result<W, WriteError>
     out.into_inner()
 }
 
+/// The buffer of a document: large writes, few system calls.
+const DOCUMENT_BUFFER: usize = 64 * 1024;
+
+// ---------------------------------------------------------------------------------------
+// Element names
+
+/// An element's name with its start and end tags, spelled out at compile time so that
+/// writing a tag is one copy of a constant.
+struct Tag {
+    name: &'static str,
+    open: &'static [u8],
+    close: &'static [u8],
+}
+
+impl Tag {
+    /// `<Name`, for a start tag with attributes.
+    fn open_unclosed(&self) -> &'static [u8] {
+        self.open.split_last().map_or(self.open, |(_, head)| head)
+    }
+}
+
+/// `tag!("Amt")`: the [`Tag`] of `Amt`.
+macro_rules! tag {
+    ($name:literal) => {
+        const {
+            &Tag {
+                name: $name,
+                open: concat!("<", $name, ">").as_bytes(),
+                close: concat!("</", $name, ">").as_bytes(),
+            }
+        }
+    };
+}
+
+const DOCUMENT: &Tag = tag!("Document");
+const BK_TO_CSTMR_STMT: &Tag = tag!("BkToCstmrStmt");
+const STMT: &Tag = tag!("Stmt");
+/// The element written on one line.
+const NTRY: &Tag = tag!("Ntry");
+
 // ---------------------------------------------------------------------------------------
 // Document structure
 
-fn write_document_start<W: Write>(out: &mut Out<W>, group: &GroupHeader) -> Result<(), WriteError> {
-    out.xml
-        .write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+fn write_document_start<S: Sink>(out: &mut Out<S>, group: &GroupHeader) -> Result<(), WriteError> {
+    out.put(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
     out.start_root()?;
-    out.start("BkToCstmrStmt")?;
-    out.start("GrpHdr")?;
-    out.text("MsgId", &group.message_id, 35)?;
-    out.date_time("CreDtTm", &group.created)?;
-    out.end()
+    out.start(BK_TO_CSTMR_STMT, 0)?;
+    out.element(tag!("GrpHdr"), |out| {
+        out.text(tag!("MsgId"), &group.message_id, 35)?;
+        out.date_time(tag!("CreDtTm"), &group.created)
+    })
 }
 
-fn write_document_end<W: Write>(out: &mut Out<W>) -> Result<(), WriteError> {
-    out.end()?; // BkToCstmrStmt
-    out.end()?; // Document
-    out.xml.get_mut().write_all(b"\n")?;
+fn write_document_end<S: Sink>(out: &mut Out<S>) -> Result<(), WriteError> {
+    out.end(BK_TO_CSTMR_STMT)?;
+    out.end(DOCUMENT)?;
+    out.put(b"\n")?;
     Ok(())
 }
 
-fn write_statement_header<W: Write>(
-    out: &mut Out<W>,
+fn write_statement_header<S: Sink>(
+    out: &mut Out<S>,
     header: &StatementHeader,
 ) -> Result<(), WriteError> {
-    out.start("Stmt")?;
-    out.text("Id", &header.id, 35)?;
+    out.start(STMT, 0)?;
+    out.text(tag!("Id"), &header.id, 35)?;
     if let Some(n) = header.electronic_sequence {
-        out.number("ElctrncSeqNb", n, check::MAX_TOTAL_DIGITS)?;
+        out.number(tag!("ElctrncSeqNb"), n, check::MAX_TOTAL_DIGITS)?;
     }
     if let Some(n) = header.legal_sequence {
-        out.number("LglSeqNb", n, check::MAX_TOTAL_DIGITS)?;
+        out.number(tag!("LglSeqNb"), n, check::MAX_TOTAL_DIGITS)?;
     }
-    out.date_time("CreDtTm", &header.created)?;
+    out.date_time(tag!("CreDtTm"), &header.created)?;
     if let Some((from, to)) = &header.from_to {
-        out.start("FrToDt")?;
-        out.date_time("FrDtTm", from)?;
-        out.date_time("ToDtTm", to)?;
-        out.end()?;
+        out.element(tag!("FrToDt"), |out| {
+            out.date_time(tag!("FrDtTm"), from)?;
+            out.date_time(tag!("ToDtTm"), to)
+        })?;
     }
     write_account(out, &header.account)?;
     if header.balances.is_empty() {
@@ -196,51 +287,42 @@ fn write_statement_header<W: Write>(
     Ok(())
 }
 
-fn write_statement_end<W: Write>(
-    out: &mut Out<W>,
+fn write_statement_end<S: Sink>(
+    out: &mut Out<S>,
     additional_info: Option<&str>,
 ) -> Result<(), WriteError> {
-    out.opt_text("AddtlStmtInf", additional_info, 500)?;
-    out.end()
+    out.opt_text(tag!("AddtlStmtInf"), additional_info, 500)?;
+    out.end(STMT)
 }
 
-fn write_account<W: Write>(out: &mut Out<W>, account: &Account) -> Result<(), WriteError> {
-    out.start("Acct")?;
-    match (&account.iban, &account.other_id) {
-        (Some(iban), _) => {
-            out.start("Id")?;
-            out.iban("IBAN", iban)?;
-            out.end()?;
+fn write_account<S: Sink>(out: &mut Out<S>, account: &Account) -> Result<(), WriteError> {
+    out.element(tag!("Acct"), |out| {
+        match (&account.iban, &account.other_id) {
+            (Some(iban), _) => out.element(tag!("Id"), |out| out.iban(tag!("IBAN"), iban))?,
+            (None, Some(other)) => out.element(tag!("Id"), |out| {
+                out.element(tag!("Othr"), |out| out.text(tag!("Id"), other, 34))
+            })?,
+            (None, None) => return Err(out.missing("Id")),
         }
-        (None, Some(other)) => {
-            out.start("Id")?;
-            out.start("Othr")?;
-            out.text("Id", other, 34)?;
-            out.end()?;
-            out.end()?;
+        if let Some(ccy) = &account.currency {
+            out.currency(tag!("Ccy"), ccy)?;
         }
-        (None, None) => return Err(out.missing("Id")),
-    }
-    if let Some(ccy) = &account.currency {
-        out.currency("Ccy", ccy)?;
-    }
-    out.opt_text("Nm", account.name.as_deref(), 70)?;
-    if let Some(owner) = &account.owner_name {
-        out.start("Ownr")?;
-        out.text("Nm", owner, 140)?;
-        out.end()?;
-    }
-    if account.servicer_bic.is_some() || account.servicer_name.is_some() {
-        out.start("Svcr")?;
-        out.start("FinInstnId")?;
-        if let Some(bic) = &account.servicer_bic {
-            out.bic("BIC", bic)?;
+        out.opt_text(tag!("Nm"), account.name.as_deref(), 70)?;
+        if let Some(owner) = &account.owner_name {
+            out.element(tag!("Ownr"), |out| out.text(tag!("Nm"), owner, 140))?;
         }
-        out.opt_text("Nm", account.servicer_name.as_deref(), 140)?;
-        out.end()?;
-        out.end()?;
-    }
-    out.end()
+        if account.servicer_bic.is_some() || account.servicer_name.is_some() {
+            out.element(tag!("Svcr"), |out| {
+                out.element(tag!("FinInstnId"), |out| {
+                    if let Some(bic) = &account.servicer_bic {
+                        out.bic(tag!("BIC"), bic)?;
+                    }
+                    out.opt_text(tag!("Nm"), account.servicer_name.as_deref(), 140)
+                })
+            })?;
+        }
+        Ok(())
+    })
 }
 
 /// The codes `BalanceType12Code` enumerates; anything else goes to `Prtry`.
@@ -248,101 +330,110 @@ const BALANCE_CODES: [&str; 10] = [
     "XPCD", "OPAV", "ITAV", "CLAV", "FWAV", "CLBD", "ITBD", "OPBD", "PRCD", "INFO",
 ];
 
-fn write_balance<W: Write>(out: &mut Out<W>, balance: &Balance) -> Result<(), WriteError> {
-    out.start("Bal")?;
-    out.start("Tp")?;
-    out.start("CdOrPrtry")?;
-    let code = balance.kind.code();
-    if BALANCE_CODES.contains(&code) {
-        out.text("Cd", code, 4)?;
-    } else {
-        out.text("Prtry", code, 35)?;
-    }
-    out.end()?;
-    out.end()?;
-    out.amount("Amt", balance.amount.abs(), &balance.currency)?;
-    out.code("CdtDbtInd", CreditDebit::of(balance.amount).code())?;
-    out.start("Dt")?;
-    out.date("Dt", balance.date)?;
-    out.end()?;
-    out.end()
+fn write_balance<S: Sink>(out: &mut Out<S>, balance: &Balance) -> Result<(), WriteError> {
+    out.element(tag!("Bal"), |out| {
+        out.element(tag!("Tp"), |out| {
+            out.element(tag!("CdOrPrtry"), |out| {
+                let code = balance.kind.code();
+                if BALANCE_CODES.contains(&code) {
+                    out.text(tag!("Cd"), code, 4)
+                } else {
+                    out.text(tag!("Prtry"), code, 35)
+                }
+            })
+        })?;
+        out.amount(tag!("Amt"), balance.amount.abs(), &balance.currency)?;
+        out.code(tag!("CdtDbtInd"), CreditDebit::of(balance.amount).code())?;
+        out.element(tag!("Dt"), |out| out.date(tag!("Dt"), balance.date))
+    })
 }
 
 /// V02 `TotalTransactions2`; the credit and debit blocks are optional and left out when
 /// they would count nothing.
-fn write_summary<W: Write>(
-    out: &mut Out<W>,
+fn write_summary<S: Sink>(
+    out: &mut Out<S>,
     summary: &TransactionsSummary,
 ) -> Result<(), WriteError> {
     const MAX_COUNT_DIGITS: u32 = 15; // Max15NumericText
-    out.start("TxsSummry")?;
-    out.start("TtlNtries")?;
-    out.number("NbOfNtries", summary.count(), MAX_COUNT_DIGITS)?;
-    let sum = summary.checked_sum().ok_or_else(|| out.overflow("Sum"))?;
-    out.decimal("Sum", sum)?;
-    let net = summary
-        .checked_net()
-        .ok_or_else(|| out.overflow("TtlNetNtryAmt"))?;
-    out.decimal("TtlNetNtryAmt", net.abs())?;
-    out.code("CdtDbtInd", CreditDebit::of(net).code())?;
-    out.end()?;
-    // A block is left out only when it says nothing: a bank's zero count with a non-zero
-    // sum is kept as read, since its sum is part of TtlNtries above (found by fuzzing).
-    if summary.credit_count > 0 || !summary.credit_sum.is_zero() {
-        out.start("TtlCdtNtries")?;
-        out.number("NbOfNtries", summary.credit_count, MAX_COUNT_DIGITS)?;
-        out.decimal("Sum", summary.credit_sum)?;
-        out.end()?;
-    }
-    if summary.debit_count > 0 || !summary.debit_sum.is_zero() {
-        out.start("TtlDbtNtries")?;
-        out.number("NbOfNtries", summary.debit_count, MAX_COUNT_DIGITS)?;
-        out.decimal("Sum", summary.debit_sum)?;
-        out.end()?;
-    }
-    out.end()
+    out.element(tag!("TxsSummry"), |out| {
+        out.element(tag!("TtlNtries"), |out| {
+            out.number(tag!("NbOfNtries"), summary.count(), MAX_COUNT_DIGITS)?;
+            let sum = summary.checked_sum().ok_or_else(|| out.overflow("Sum"))?;
+            out.decimal(tag!("Sum"), sum)?;
+            let net = summary
+                .checked_net()
+                .ok_or_else(|| out.overflow("TtlNetNtryAmt"))?;
+            out.decimal(tag!("TtlNetNtryAmt"), net.abs())?;
+            out.code(tag!("CdtDbtInd"), CreditDebit::of(net).code())
+        })?;
+        // A block is left out only when it says nothing: a bank's zero count with a non-zero
+        // sum is kept as read, since its sum is part of TtlNtries above (found by fuzzing).
+        if summary.credit_count > 0 || !summary.credit_sum.is_zero() {
+            out.element(tag!("TtlCdtNtries"), |out| {
+                out.number(tag!("NbOfNtries"), summary.credit_count, MAX_COUNT_DIGITS)?;
+                out.decimal(tag!("Sum"), summary.credit_sum)
+            })?;
+        }
+        if summary.debit_count > 0 || !summary.debit_sum.is_zero() {
+            out.element(tag!("TtlDbtNtries"), |out| {
+                out.number(tag!("NbOfNtries"), summary.debit_count, MAX_COUNT_DIGITS)?;
+                out.decimal(tag!("Sum"), summary.debit_sum)
+            })?;
+        }
+        Ok(())
+    })
 }
 
 // ---------------------------------------------------------------------------------------
 // Entries
 
 /// `index` is the 1-based position in the statement for error paths, 0 when unknown.
-fn write_entry<W: Write>(out: &mut Out<W>, entry: &Entry, index: u64) -> Result<(), WriteError> {
-    out.start_indexed("Ntry", index)?;
-    out.opt_text("NtryRef", entry.entry_ref.as_deref(), 35)?;
-    out.amount("Amt", entry.amount, &entry.currency)?;
-    out.code("CdtDbtInd", entry.direction.code())?;
-    if entry.reversal {
-        out.code("RvslInd", "true")?;
-    }
-    out.code("Sts", entry.status.code())?;
-    if let Some(date) = entry.booking_date {
-        out.start("BookgDt")?;
-        out.date("Dt", date)?;
-        out.end()?;
-    }
-    if let Some(date) = entry.value_date {
-        out.start("ValDt")?;
-        out.date("Dt", date)?;
-        out.end()?;
-    }
-    out.opt_text("AcctSvcrRef", entry.account_servicer_ref.as_deref(), 35)?;
-    write_bank_transaction_code(out, &entry.bank_transaction_code)?;
-    if entry.details.iter().any(|d| !details_are_empty(d)) {
-        out.start("NtryDtls")?;
-        for (tx_index, details) in (1..).zip(&entry.details) {
-            if !details_are_empty(details) {
-                write_details(out, details, tx_index)?;
-            }
-        }
-        out.end()?;
-    }
-    out.opt_text("AddtlNtryInf", entry.additional_info.as_deref(), 500)?;
-    out.end()
+fn write_entry<S: Sink>(out: &mut Out<S>, entry: &Entry, index: u64) -> Result<(), WriteError> {
+    out.start(NTRY, index)?;
+    // Inside an `Ntry`: no line breaks or indentation. One entry per line keeps a file
+    // easy to scan and 40% smaller, which is most of the I/O of a large conversion.
+    out.in_entry = true;
+    write_entry_content(out, entry)?;
+    out.end(NTRY)?;
+    out.in_entry = false;
+    Ok(())
 }
 
-fn write_bank_transaction_code<W: Write>(
-    out: &mut Out<W>,
+fn write_entry_content<S: Sink>(out: &mut Out<S>, entry: &Entry) -> Result<(), WriteError> {
+    out.opt_text(tag!("NtryRef"), entry.entry_ref.as_deref(), 35)?;
+    out.amount(tag!("Amt"), entry.amount, &entry.currency)?;
+    out.code(tag!("CdtDbtInd"), entry.direction.code())?;
+    if entry.reversal {
+        out.code(tag!("RvslInd"), "true")?;
+    }
+    out.code(tag!("Sts"), entry.status.code())?;
+    if let Some(date) = entry.booking_date {
+        out.element(tag!("BookgDt"), |out| out.date(tag!("Dt"), date))?;
+    }
+    if let Some(date) = entry.value_date {
+        out.element(tag!("ValDt"), |out| out.date(tag!("Dt"), date))?;
+    }
+    out.opt_text(
+        tag!("AcctSvcrRef"),
+        entry.account_servicer_ref.as_deref(),
+        35,
+    )?;
+    write_bank_transaction_code(out, &entry.bank_transaction_code)?;
+    if entry.details.iter().any(|d| !details_are_empty(d)) {
+        out.element(tag!("NtryDtls"), |out| {
+            for (tx_index, details) in (1..).zip(&entry.details) {
+                if !details_are_empty(details) {
+                    write_details(out, details, tx_index)?;
+                }
+            }
+            Ok(())
+        })?;
+    }
+    out.opt_text(tag!("AddtlNtryInf"), entry.additional_info.as_deref(), 500)
+}
+
+fn write_bank_transaction_code<S: Sink>(
+    out: &mut Out<S>,
     code: &BankTransactionCode,
 ) -> Result<(), WriteError> {
     if code.domain.is_none() && code.proprietary.is_none() {
@@ -350,23 +441,24 @@ fn write_bank_transaction_code<W: Write>(
             path: out.path("BkTxCd"),
         });
     }
-    out.start("BkTxCd")?;
-    if let Some(domain) = &code.domain {
-        out.start("Domn")?;
-        out.text("Cd", &domain.domain, 4)?;
-        out.start("Fmly")?;
-        out.text("Cd", &domain.family, 4)?;
-        out.text("SubFmlyCd", &domain.sub_family, 4)?;
-        out.end()?;
-        out.end()?;
-    }
-    if let Some(proprietary) = &code.proprietary {
-        out.start("Prtry")?;
-        out.text("Cd", &proprietary.code, 35)?;
-        out.opt_text("Issr", proprietary.issuer.as_deref(), 35)?;
-        out.end()?;
-    }
-    out.end()
+    out.element(tag!("BkTxCd"), |out| {
+        if let Some(domain) = &code.domain {
+            out.element(tag!("Domn"), |out| {
+                out.text(tag!("Cd"), &domain.domain, 4)?;
+                out.element(tag!("Fmly"), |out| {
+                    out.text(tag!("Cd"), &domain.family, 4)?;
+                    out.text(tag!("SubFmlyCd"), &domain.sub_family, 4)
+                })
+            })?;
+        }
+        if let Some(proprietary) = &code.proprietary {
+            out.element(tag!("Prtry"), |out| {
+                out.text(tag!("Cd"), &proprietary.code, 35)?;
+                out.opt_text(tag!("Issr"), proprietary.issuer.as_deref(), 35)
+            })?;
+        }
+        Ok(())
+    })
 }
 
 /// A `TxDtls` with nothing in it would be an empty element: it is left out.
@@ -392,298 +484,456 @@ fn party_is_empty(party: Option<&Party>) -> bool {
     party.is_none_or(|p| p.name.is_none() && p.sepa_creditor_id.is_none())
 }
 
-fn write_details<W: Write>(
-    out: &mut Out<W>,
+fn write_details<S: Sink>(
+    out: &mut Out<S>,
     d: &TransactionDetails,
     index: u64,
 ) -> Result<(), WriteError> {
-    out.start_indexed("TxDtls", index)?;
-    write_references(out, &d.refs)?;
-    if let Some((amount, currency)) = &d.amount {
-        out.start("AmtDtls")?;
-        out.start("TxAmt")?;
-        out.amount("Amt", *amount, currency)?;
-        out.end()?;
-        out.end()?;
-    }
-    for charges in &d.charges {
-        write_charges(out, charges)?;
-    }
-    write_related_parties(out, &d.related_parties)?;
-    if let Some(purpose) = &d.purpose {
-        out.start("Purp")?;
-        out.text("Cd", purpose, 4)?;
-        out.end()?;
-    }
-    write_remittance(out, &d.remittance)?;
-    if let Some(info) = &d.return_info {
-        out.start("RtrInf")?;
-        out.text("AddtlInf", info, 105)?;
-        out.end()?;
-    }
-    out.opt_text("AddtlTxInf", d.additional_info.as_deref(), 500)?;
-    out.end()
+    out.element_indexed(tag!("TxDtls"), index, |out| {
+        write_references(out, &d.refs)?;
+        if let Some((amount, currency)) = &d.amount {
+            out.element(tag!("AmtDtls"), |out| {
+                out.element(tag!("TxAmt"), |out| {
+                    out.amount(tag!("Amt"), *amount, currency)
+                })
+            })?;
+        }
+        for charges in &d.charges {
+            write_charges(out, charges)?;
+        }
+        write_related_parties(out, &d.related_parties)?;
+        if let Some(purpose) = &d.purpose {
+            out.element(tag!("Purp"), |out| out.text(tag!("Cd"), purpose, 4))?;
+        }
+        write_remittance(out, &d.remittance)?;
+        if let Some(info) = &d.return_info {
+            out.element(tag!("RtrInf"), |out| out.text(tag!("AddtlInf"), info, 105))?;
+        }
+        out.opt_text(tag!("AddtlTxInf"), d.additional_info.as_deref(), 500)
+    })
 }
 
-fn write_references<W: Write>(out: &mut Out<W>, refs: &References) -> Result<(), WriteError> {
+fn write_references<S: Sink>(out: &mut Out<S>, refs: &References) -> Result<(), WriteError> {
     if *refs == References::default() {
         return Ok(());
     }
-    out.start("Refs")?;
-    out.opt_text("AcctSvcrRef", refs.account_servicer_ref.as_deref(), 35)?;
-    out.opt_text("PmtInfId", refs.payment_information_id.as_deref(), 35)?;
-    out.opt_text("InstrId", refs.instruction_id.as_deref(), 35)?;
-    out.opt_text("EndToEndId", refs.end_to_end_id.as_deref(), 35)?;
-    out.opt_text("TxId", refs.transaction_id.as_deref(), 35)?;
-    out.opt_text("MndtId", refs.mandate_id.as_deref(), 35)?;
-    if let Some(proprietary) = &refs.proprietary {
-        out.start("Prtry")?;
-        out.text("Tp", &proprietary.kind, 35)?;
-        out.text("Ref", &proprietary.reference, 35)?;
-        out.end()?;
-    }
-    out.end()
+    out.element(tag!("Refs"), |out| {
+        out.opt_text(
+            tag!("AcctSvcrRef"),
+            refs.account_servicer_ref.as_deref(),
+            35,
+        )?;
+        out.opt_text(tag!("PmtInfId"), refs.payment_information_id.as_deref(), 35)?;
+        out.opt_text(tag!("InstrId"), refs.instruction_id.as_deref(), 35)?;
+        out.opt_text(tag!("EndToEndId"), refs.end_to_end_id.as_deref(), 35)?;
+        out.opt_text(tag!("TxId"), refs.transaction_id.as_deref(), 35)?;
+        out.opt_text(tag!("MndtId"), refs.mandate_id.as_deref(), 35)?;
+        if let Some(proprietary) = &refs.proprietary {
+            out.element(tag!("Prtry"), |out| {
+                out.text(tag!("Tp"), &proprietary.kind, 35)?;
+                out.text(tag!("Ref"), &proprietary.reference, 35)
+            })?;
+        }
+        Ok(())
+    })
 }
 
 /// `Chrgs`: `Amt`, then `CdtDbtInd` when known.
-fn write_charges<W: Write>(out: &mut Out<W>, charges: &Charges) -> Result<(), WriteError> {
-    out.start("Chrgs")?;
-    out.amount("Amt", charges.amount, &charges.currency)?;
-    if let Some(direction) = charges.direction {
-        out.code("CdtDbtInd", direction.code())?;
-    }
-    out.end()
+fn write_charges<S: Sink>(out: &mut Out<S>, charges: &Charges) -> Result<(), WriteError> {
+    out.element(tag!("Chrgs"), |out| {
+        out.amount(tag!("Amt"), charges.amount, &charges.currency)?;
+        if let Some(direction) = charges.direction {
+            out.code(tag!("CdtDbtInd"), direction.code())?;
+        }
+        Ok(())
+    })
 }
 
-fn write_related_parties<W: Write>(
-    out: &mut Out<W>,
+fn write_related_parties<S: Sink>(
+    out: &mut Out<S>,
     parties: &RelatedParties,
 ) -> Result<(), WriteError> {
     if related_parties_are_empty(parties) {
         return Ok(());
     }
-    out.start("RltdPties")?;
-    write_party(out, "Dbtr", parties.debtor.as_ref())?;
-    write_party_account(out, "DbtrAcct", parties.debtor_account.as_ref())?;
-    write_party(out, "Cdtr", parties.creditor.as_ref())?;
-    write_party_account(out, "CdtrAcct", parties.creditor_account.as_ref())?;
-    out.end()
+    out.element(tag!("RltdPties"), |out| {
+        write_party(out, tag!("Dbtr"), parties.debtor.as_ref())?;
+        write_party_account(out, tag!("DbtrAcct"), parties.debtor_account.as_ref())?;
+        write_party(out, tag!("Cdtr"), parties.creditor.as_ref())?;
+        write_party_account(out, tag!("CdtrAcct"), parties.creditor_account.as_ref())
+    })
 }
 
-fn write_party<W: Write>(
-    out: &mut Out<W>,
-    element: &'static str,
+fn write_party<S: Sink>(
+    out: &mut Out<S>,
+    element: &'static Tag,
     party: Option<&Party>,
 ) -> Result<(), WriteError> {
     let Some(party) = party.filter(|p| !party_is_empty(Some(p))) else {
         return Ok(());
     };
-    out.start(element)?;
-    out.opt_text("Nm", party.name.as_deref(), 140)?;
-    if let Some(creditor_id) = &party.sepa_creditor_id {
-        out.start("Id")?;
-        out.start("PrvtId")?;
-        out.start("Othr")?;
-        out.text("Id", creditor_id, 35)?;
-        out.start("SchmeNm")?;
-        out.code("Prtry", "SEPA")?;
-        out.end()?;
-        out.end()?;
-        out.end()?;
-        out.end()?;
-    }
-    out.end()
+    out.element(element, |out| {
+        out.opt_text(tag!("Nm"), party.name.as_deref(), 140)?;
+        if let Some(creditor_id) = &party.sepa_creditor_id {
+            out.element(tag!("Id"), |out| {
+                out.element(tag!("PrvtId"), |out| {
+                    out.element(tag!("Othr"), |out| {
+                        out.text(tag!("Id"), creditor_id, 35)?;
+                        out.element(tag!("SchmeNm"), |out| out.code(tag!("Prtry"), "SEPA"))
+                    })
+                })
+            })?;
+        }
+        Ok(())
+    })
 }
 
-fn write_party_account<W: Write>(
-    out: &mut Out<W>,
-    element: &'static str,
+fn write_party_account<S: Sink>(
+    out: &mut Out<S>,
+    element: &'static Tag,
     account: Option<&AccountId>,
 ) -> Result<(), WriteError> {
     let Some(account) = account else {
         return Ok(());
     };
-    out.start(element)?;
-    out.start("Id")?;
-    match account {
-        AccountId::Iban(iban) => out.iban("IBAN", iban)?,
-        AccountId::Other(other) => {
-            out.start("Othr")?;
-            out.text("Id", other, 34)?;
-            out.end()?;
-        }
-    }
-    out.end()?;
-    out.end()
+    out.element(element, |out| {
+        out.element(tag!("Id"), |out| match account {
+            AccountId::Iban(iban) => out.iban(tag!("IBAN"), iban),
+            AccountId::Other(other) => {
+                out.element(tag!("Othr"), |out| out.text(tag!("Id"), other, 34))
+            }
+        })
+    })
 }
 
 /// `DocumentType3Code` values; other creditor reference types go to `Prtry`.
 const CREDITOR_REFERENCE_CODES: [&str; 6] = ["RADM", "RPIN", "FXDR", "DISP", "PUOR", "SCOR"];
 
-fn write_remittance<W: Write>(out: &mut Out<W>, remittance: &Remittance) -> Result<(), WriteError> {
+fn write_remittance<S: Sink>(out: &mut Out<S>, remittance: &Remittance) -> Result<(), WriteError> {
     if remittance.is_empty() {
         return Ok(());
     }
-    out.start("RmtInf")?;
-    for line in &remittance.unstructured {
-        out.text("Ustrd", line, 140)?;
-    }
-    if let Some(reference) = &remittance.creditor_reference {
-        out.start("Strd")?;
-        out.start("CdtrRefInf")?;
-        if let Some(kind) = &reference.kind {
-            out.start("Tp")?;
-            out.start("CdOrPrtry")?;
-            if CREDITOR_REFERENCE_CODES.contains(&kind.as_str()) {
-                out.code("Cd", kind)?;
-            } else {
-                out.text("Prtry", kind, 35)?;
-            }
-            out.end()?;
-            out.end()?;
+    out.element(tag!("RmtInf"), |out| {
+        for line in &remittance.unstructured {
+            out.text(tag!("Ustrd"), line, 140)?;
         }
-        out.text("Ref", &reference.reference, 35)?;
-        out.end()?;
-        out.end()?;
-    }
-    out.end()
+        if let Some(reference) = &remittance.creditor_reference {
+            out.element(tag!("Strd"), |out| {
+                out.element(tag!("CdtrRefInf"), |out| {
+                    if let Some(kind) = &reference.kind {
+                        write_creditor_reference_type(out, kind)?;
+                    }
+                    out.text(tag!("Ref"), &reference.reference, 35)
+                })
+            })?;
+        }
+        Ok(())
+    })
+}
+
+fn write_creditor_reference_type<S: Sink>(out: &mut Out<S>, kind: &str) -> Result<(), WriteError> {
+    out.element(tag!("Tp"), |out| {
+        out.element(tag!("CdOrPrtry"), |out| {
+            if CREDITOR_REFERENCE_CODES.contains(&kind) {
+                out.code(tag!("Cd"), kind)
+            } else {
+                out.text(tag!("Prtry"), kind, 35)
+            }
+        })
+    })
 }
 
 // ---------------------------------------------------------------------------------------
 // Low level: elements, indentation, checked values
 
-/// The element written on one line.
-const ENTRY: &str = "Ntry";
+/// A line break and spaces for indentation; deeper levels (none exist in camt.053) are
+/// capped.
+const NEWLINE_INDENT: &[u8] = b"\n                                                                ";
 
-/// Spaces for indentation; deeper levels (none exist in camt.053) are capped.
-const INDENT: &[u8] = b"                                                                ";
+/// The deepest nesting error paths name in full (camt.053 nests 12 deep).
+const MAX_OPEN: usize = 16;
 
-/// The output with the stack of open elements (for indentation and error paths) and a
-/// scratch buffer reused for numbers, dates and start tags.
-struct Out<W: Write> {
-    xml: quick_xml::Writer<BufWriter<W>>,
-    /// Open elements and their 1-based index among same-named siblings (0: not tracked).
-    open: Vec<(&'static str, u64)>,
-    scratch: String,
-    /// Inside an `Ntry`: no line breaks or indentation. One entry per line keeps a file
-    /// easy to scan and 40% smaller, which is most of the I/O of a large conversion.
-    in_entry: bool,
+/// The open elements, for indentation and error paths, with their 1-based index among
+/// same-named siblings (0: not tracked). A fixed array: a fragment allocates nothing for it.
+struct Open {
+    elements: [(&'static str, u64); MAX_OPEN],
+    depth: usize,
 }
 
-impl<W: Write> Out<W> {
-    fn new(inner: W, enclosing: &[&'static str]) -> Self {
-        let mut open = Vec::with_capacity(16);
-        open.extend(enclosing.iter().map(|name| (*name, 0)));
-        Out {
-            xml: quick_xml::Writer::new(BufWriter::with_capacity(64 * 1024, inner)),
-            open,
-            scratch: String::with_capacity(64),
-            in_entry: false,
+impl Open {
+    fn new(enclosing: &[&'static Tag]) -> Self {
+        let mut open = Open {
+            elements: [("", 0); MAX_OPEN],
+            depth: 0,
+        };
+        for tag in enclosing {
+            open.push(tag.name, 0);
         }
+        open
+    }
+
+    #[inline(always)]
+    fn push(&mut self, name: &'static str, index: u64) {
+        if let Some(slot) = self.elements.get_mut(self.depth) {
+            *slot = (name, index);
+        }
+        self.depth += 1;
+    }
+
+    #[inline(always)]
+    fn pop(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    fn named(&self) -> &[(&'static str, u64)] {
+        &self.elements[..self.depth.min(MAX_OPEN)]
+    }
+}
+
+/// Where the bytes go: a buffered writer (documents) or memory (entries on their own).
+trait Sink {
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()>;
+}
+
+impl<W: Write> Sink for BufWriter<W> {
+    #[inline(always)]
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.write_all(bytes)
+    }
+}
+
+/// Memory for entries written on their own: an initialized buffer and how much of it is
+/// written, so that copying a constant tag is a few moves and a comparison
+/// (`Vec::extend_from_slice` is a call to a function and one to `memcpy`).
+#[derive(Default)]
+struct Buffer {
+    bytes: Vec<u8>,
+    len: usize,
+}
+
+impl Buffer {
+    fn written(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow_and_put(&mut self, bytes: &[u8]) {
+        let end = self.len + bytes.len();
+        let size = end.max(2 * self.bytes.len()).max(4 * 1024);
+        self.bytes.resize(size, 0);
+        if let Some(free) = self.bytes.get_mut(self.len..end) {
+            free.copy_from_slice(bytes);
+            self.len = end;
+        }
+    }
+}
+
+impl Sink for Buffer {
+    #[inline(always)]
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let end = self.len + bytes.len();
+        match self.bytes.get_mut(self.len..end) {
+            Some(free) => {
+                free.copy_from_slice(bytes);
+                self.len = end;
+            }
+            None => self.grow_and_put(bytes),
+        }
+        Ok(())
+    }
+}
+
+/// The output with the open elements.
+struct Out<S: Sink> {
+    sink: S,
+    open: Open,
+    /// Inside an `Ntry`: no line breaks or indentation.
+    in_entry: bool,
+    /// Reused for the few values `core::fmt` formats (the header's date-times).
+    scratch: String,
+}
+
+impl<W: Write> Out<BufWriter<W>> {
+    fn document(inner: W) -> Self {
+        Out::new(BufWriter::with_capacity(DOCUMENT_BUFFER, inner), &[])
     }
 
     fn into_inner(self) -> Result<W, WriteError> {
-        self.xml
-            .into_inner()
+        self.sink
             .into_inner()
             .map_err(|e| WriteError::Io(e.into_error()))
     }
+}
 
-    fn newline(&mut self) -> io::Result<()> {
-        if self.in_entry {
-            return Ok(());
+impl<S: Sink> Out<S> {
+    fn new(sink: S, enclosing: &[&'static Tag]) -> Self {
+        Out {
+            sink,
+            open: Open::new(enclosing),
+            in_entry: false,
+            scratch: String::new(),
         }
-        let width = (self.open.len() * 2).min(INDENT.len());
-        let sink = self.xml.get_mut();
-        sink.write_all(b"\n")?;
-        sink.write_all(&INDENT[..width])
     }
 
-    fn start(&mut self, name: &'static str) -> Result<(), WriteError> {
-        self.start_indexed(name, 0)
+    #[inline(always)]
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.sink.put(bytes)
     }
 
-    fn start_indexed(&mut self, name: &'static str, index: u64) -> Result<(), WriteError> {
+    #[inline(always)]
+    fn newline(&mut self) -> io::Result<()> {
+        if self.in_entry { Ok(()) } else { self.indent() }
+    }
+
+    fn indent(&mut self) -> io::Result<()> {
+        let width = (self.open.depth * 2).min(NEWLINE_INDENT.len() - 1);
+        self.put(&NEWLINE_INDENT[..=width])
+    }
+
+    #[inline(always)]
+    fn start(&mut self, tag: &'static Tag, index: u64) -> Result<(), WriteError> {
         self.newline()?;
-        self.xml.write_event(Event::Start(BytesStart::new(name)))?;
-        self.open.push((name, index));
-        self.in_entry |= name == ENTRY;
+        self.put(tag.open)?;
+        self.open.push(tag.name, index);
         Ok(())
     }
 
     /// `<Document xmlns="…">`: the one element with an attribute besides amounts.
     fn start_root(&mut self) -> Result<(), WriteError> {
         self.newline()?;
-        let tag = BytesStart::new("Document").with_attributes([("xmlns", NAMESPACE)]);
-        self.xml.write_event(Event::Start(tag))?;
-        self.open.push(("Document", 0));
+        self.put(b"<Document xmlns=\"")?;
+        self.put(NAMESPACE.as_bytes())?;
+        self.put(b"\">")?;
+        self.open.push(DOCUMENT.name, 0);
         Ok(())
     }
 
-    fn end(&mut self) -> Result<(), WriteError> {
-        let (name, _) = self.open.pop().unwrap_or(("?", 0));
+    #[inline(always)]
+    fn end(&mut self, tag: &'static Tag) -> Result<(), WriteError> {
+        self.open.pop();
         self.newline()?;
-        self.xml.write_event(Event::End(BytesEnd::new(name)))?;
-        if name == ENTRY {
-            self.in_entry = false;
-        }
+        self.put(tag.close)?;
         Ok(())
+    }
+
+    /// `tag` around what `content` writes.
+    #[inline(always)]
+    fn element(
+        &mut self,
+        tag: &'static Tag,
+        content: impl FnOnce(&mut Self) -> Result<(), WriteError>,
+    ) -> Result<(), WriteError> {
+        self.element_indexed(tag, 0, content)
+    }
+
+    #[inline(always)]
+    fn element_indexed(
+        &mut self,
+        tag: &'static Tag,
+        index: u64,
+        content: impl FnOnce(&mut Self) -> Result<(), WriteError>,
+    ) -> Result<(), WriteError> {
+        self.start(tag, index)?;
+        content(self)?;
+        self.end(tag)
     }
 
     /// `<name>escaped</name>` on one line.
-    fn leaf(&mut self, name: &'static str, escaped: &str) -> Result<(), WriteError> {
+    #[inline(always)]
+    fn leaf(&mut self, tag: &'static Tag, escaped: &[u8]) -> Result<(), WriteError> {
         self.newline()?;
-        self.xml.write_event(Event::Start(BytesStart::new(name)))?;
-        self.xml
-            .write_event(Event::Text(BytesText::from_escaped(escaped)))?;
-        self.xml.write_event(Event::End(BytesEnd::new(name)))?;
+        self.put(tag.open)?;
+        self.put(escaped)?;
+        self.put(tag.close)?;
         Ok(())
     }
 
     /// A fixed code from this crate (CRDT, BOOK, true…): nothing to check or escape.
-    fn code(&mut self, name: &'static str, code: &str) -> Result<(), WriteError> {
-        self.leaf(name, code)
+    #[inline(always)]
+    fn code(&mut self, tag: &'static Tag, code: &str) -> Result<(), WriteError> {
+        self.leaf(tag, code.as_bytes())
     }
 
-    fn text(&mut self, name: &'static str, value: &str, max: usize) -> Result<(), WriteError> {
-        check::text(value, max).map_err(|issue| self.text_error(name, issue))?;
-        let escaped = escape(value);
-        self.leaf(name, &escaped)
+    #[inline(always)]
+    fn text(&mut self, tag: &'static Tag, value: &str, max: usize) -> Result<(), WriteError> {
+        if is_plain(value.as_bytes(), max) {
+            self.leaf(tag, value.as_bytes())
+        } else {
+            self.checked_text(tag, value, max)
+        }
     }
 
+    /// A text [`is_plain`] cannot vouch for: checked character by character, escaped.
+    #[inline(never)]
+    fn checked_text(
+        &mut self,
+        tag: &'static Tag,
+        value: &str,
+        max: usize,
+    ) -> Result<(), WriteError> {
+        check::text(value, max).map_err(|issue| self.text_error(tag.name, issue))?;
+        self.newline()?;
+        self.put(tag.open)?;
+        self.put_escaped(value)?;
+        self.put(tag.close)?;
+        Ok(())
+    }
+
+    /// Escapes `&`, `<`, `>` and carriage return (a raw CR would be read back as LF). All
+    /// four are ASCII, so the runs between them are whole characters.
+    fn put_escaped(&mut self, value: &str) -> io::Result<()> {
+        let bytes = value.as_bytes();
+        let mut copied = 0;
+        for (at, byte) in bytes.iter().enumerate() {
+            let entity: &[u8] = match byte {
+                b'&' => b"&amp;",
+                b'<' => b"&lt;",
+                b'>' => b"&gt;",
+                b'\r' => b"&#13;",
+                _ => continue,
+            };
+            self.put(&bytes[copied..at])?;
+            self.put(entity)?;
+            copied = at + 1;
+        }
+        self.put(&bytes[copied..])
+    }
+
+    #[inline(always)]
     fn opt_text(
         &mut self,
-        name: &'static str,
+        tag: &'static Tag,
         value: Option<&str>,
         max: usize,
     ) -> Result<(), WriteError> {
         match value {
-            Some(value) => self.text(name, value, max),
+            Some(value) => self.text(tag, value, max),
             None => Ok(()),
         }
     }
 
-    fn iban(&mut self, name: &'static str, value: &str) -> Result<(), WriteError> {
+    fn iban(&mut self, tag: &'static Tag, value: &str) -> Result<(), WriteError> {
         self.patterned(
-            name,
+            tag,
             value,
             check::is_iban(value),
             "IBAN ([A-Z]{2}[0-9]{2}[a-zA-Z0-9]{1,30})",
         )
     }
 
-    fn bic(&mut self, name: &'static str, value: &str) -> Result<(), WriteError> {
+    fn bic(&mut self, tag: &'static Tag, value: &str) -> Result<(), WriteError> {
         self.patterned(
-            name,
+            tag,
             value,
             check::is_bic(value),
             "BIC (8 or 11 characters, upper case)",
         )
     }
 
-    fn currency(&mut self, name: &'static str, value: &str) -> Result<(), WriteError> {
+    fn currency(&mut self, tag: &'static Tag, value: &str) -> Result<(), WriteError> {
         self.patterned(
-            name,
+            tag,
             value,
             check::is_currency(value),
             "currency code ([A-Z]{3})",
@@ -693,115 +943,118 @@ impl<W: Write> Out<W> {
     /// A value whose pattern admits only ASCII letters and digits: no escaping needed.
     fn patterned(
         &mut self,
-        name: &'static str,
+        tag: &'static Tag,
         value: &str,
         valid: bool,
         expected: &'static str,
     ) -> Result<(), WriteError> {
         if !valid {
-            return Err(self.pattern_error(name, value, expected));
+            return Err(self.pattern_error(tag.name, value, expected));
         }
-        self.leaf(name, value)
+        self.leaf(tag, value.as_bytes())
     }
 
     /// `<name Ccy="…">amount</name>`, the amount unsigned with at most 5 fraction digits.
-    fn amount(&mut self, name: &'static str, amount: Decimal, ccy: &str) -> Result<(), WriteError> {
+    fn amount(&mut self, tag: &'static Tag, amount: Decimal, ccy: &str) -> Result<(), WriteError> {
+        let &[c1, c2, c3] = ccy.as_bytes() else {
+            return Err(self.currency_error(tag.name, ccy));
+        };
         if !check::is_currency(ccy) {
-            return Err(self.pattern_error(name, ccy, "currency code ([A-Z]{3}) in Ccy"));
+            return Err(self.currency_error(tag.name, ccy));
         }
-        check::amount(amount, check::AMOUNT_FRACTION_DIGITS)
-            .map_err(|issue| self.amount_error(name, amount, issue))?;
+        self.check_decimal(tag, amount, check::AMOUNT_FRACTION_DIGITS)?;
         self.newline()?;
+        self.put(tag.open_unclosed())?;
         // The currency is [A-Z]{3}: the attribute needs no escaping.
-        self.scratch.clear();
-        self.scratch.push_str(name);
-        self.scratch.push_str(" Ccy=\"");
-        self.scratch.push_str(ccy);
-        self.scratch.push('"');
-        self.xml.write_event(Event::Start(BytesStart::from_content(
-            self.scratch.as_str(),
-            name.len(),
-        )))?;
-        self.write_decimal_text(amount)?;
-        self.xml.write_event(Event::End(BytesEnd::new(name)))?;
+        self.put(&[b' ', b'C', b'c', b'y', b'=', b'"', c1, c2, c3, b'"', b'>'])?;
+        self.put_decimal(amount)?;
+        self.put(tag.close)?;
         Ok(())
     }
 
     /// A `DecimalNumber` (TxsSummry sums): 17 fraction digits and 18 digits at most.
-    fn decimal(&mut self, name: &'static str, value: Decimal) -> Result<(), WriteError> {
-        check::amount(value, check::DECIMAL_FRACTION_DIGITS)
-            .map_err(|issue| self.amount_error(name, value, issue))?;
+    fn decimal(&mut self, tag: &'static Tag, value: Decimal) -> Result<(), WriteError> {
+        self.check_decimal(tag, value, check::DECIMAL_FRACTION_DIGITS)?;
         self.newline()?;
-        self.xml.write_event(Event::Start(BytesStart::new(name)))?;
-        self.write_decimal_text(value)?;
-        self.xml.write_event(Event::End(BytesEnd::new(name)))?;
+        self.put(tag.open)?;
+        self.put_decimal(value)?;
+        self.put(tag.close)?;
         Ok(())
     }
 
-    fn write_decimal_text(&mut self, value: Decimal) -> Result<(), WriteError> {
+    #[inline(always)]
+    fn check_decimal(
+        &self,
+        tag: &'static Tag,
+        value: Decimal,
+        max_fraction: u32,
+    ) -> Result<(), WriteError> {
+        if is_plain_decimal(value, max_fraction) {
+            return Ok(());
+        }
+        check::amount(value, max_fraction)
+            .map_err(|issue| self.amount_error(tag.name, value, issue))
+    }
+
+    /// A value `check::amount` accepted, as `Display` writes it.
+    fn put_decimal(&mut self, value: Decimal) -> io::Result<()> {
+        let mut digits = [0; DECIMAL_TEXT];
+        if let Some(text) = unsigned_decimal_text(value, &mut digits) {
+            return self.put(text);
+        }
         self.scratch.clear();
         // A negative zero would print as "-0": write it unsigned.
         let value = if value.is_zero() { value.abs() } else { value };
         let _ = write!(self.scratch, "{value}");
-        self.xml.get_mut().write_all(self.scratch.as_bytes())?;
-        Ok(())
+        self.sink.put(self.scratch.as_bytes())
     }
 
-    fn number(
-        &mut self,
-        name: &'static str,
-        value: u64,
-        max_digits: u32,
-    ) -> Result<(), WriteError> {
+    fn number(&mut self, tag: &'static Tag, value: u64, max_digits: u32) -> Result<(), WriteError> {
         if value.checked_ilog10().unwrap_or(0) + 1 > max_digits {
             return Err(WriteError::NumberTooLarge {
-                path: self.path(name),
+                path: self.path(tag.name),
                 value,
                 max_digits,
             });
         }
-        self.scratch.clear();
-        let _ = write!(self.scratch, "{value}");
-        let text = std::mem::take(&mut self.scratch);
-        let result = self.leaf(name, &text);
-        self.scratch = text;
-        result
+        let mut digits = [0; DECIMAL_TEXT];
+        let text = decimal_digits(value, 0, &mut digits);
+        self.leaf(tag, text)
     }
 
     /// `YYYY-MM-DD`, formatted by hand: two dates per entry are on the hot path.
-    fn date(&mut self, name: &'static str, date: NaiveDate) -> Result<(), WriteError> {
+    fn date(&mut self, tag: &'static Tag, date: NaiveDate) -> Result<(), WriteError> {
         let year = date.year();
         if !(1..=9999).contains(&year) {
             return Err(WriteError::DateOutOfRange {
-                path: self.path(name),
+                path: self.path(tag.name),
                 year,
             });
         }
-        let mut buf = *b"0000-00-00";
-        put_digits(&mut buf[0..4], year as u32);
-        put_digits(&mut buf[5..7], date.month());
-        put_digits(&mut buf[8..10], date.day());
-        let text = std::str::from_utf8(&buf).unwrap_or("0000-00-00");
-        self.leaf(name, text)
+        let mut text = *b"0000-00-00";
+        put_digits(&mut text[0..4], year.unsigned_abs());
+        put_digits(&mut text[5..7], date.month());
+        put_digits(&mut text[8..10], date.day());
+        self.leaf(tag, &text)
     }
 
     /// `2024-02-01T06:00:00+01:00`: seconds, explicit offset, fractions dropped.
     fn date_time(
         &mut self,
-        name: &'static str,
+        tag: &'static Tag,
         value: &DateTime<FixedOffset>,
     ) -> Result<(), WriteError> {
         let year = value.year();
         if !(1..=9999).contains(&year) {
             return Err(WriteError::DateOutOfRange {
-                path: self.path(name),
+                path: self.path(tag.name),
                 year,
             });
         }
-        self.scratch.clear();
-        let _ = write!(self.scratch, "{}", value.format("%Y-%m-%dT%H:%M:%S%:z"));
-        let text = std::mem::take(&mut self.scratch);
-        let result = self.leaf(name, &text);
+        let mut text = std::mem::take(&mut self.scratch);
+        text.clear();
+        let _ = write!(text, "{}", value.format("%Y-%m-%dT%H:%M:%S%:z"));
+        let result = self.leaf(tag, text.as_bytes());
         self.scratch = text;
         result
     }
@@ -809,7 +1062,7 @@ impl<W: Write> Out<W> {
     /// The path of a child `leaf` of the current element, for error messages.
     fn path(&self, leaf: &str) -> String {
         let mut path = String::new();
-        for (name, index) in &self.open {
+        for (name, index) in self.open.named() {
             path.push_str(name);
             if *index > 0 {
                 let _ = write!(path, "[{index}]");
@@ -853,6 +1106,10 @@ impl<W: Write> Out<W> {
         }
     }
 
+    fn currency_error(&self, leaf: &str, ccy: &str) -> WriteError {
+        self.pattern_error(leaf, ccy, "currency code ([A-Z]{3}) in Ccy")
+    }
+
     fn amount_error(&self, leaf: &str, amount: Decimal, issue: AmountIssue) -> WriteError {
         let path = self.path(leaf);
         match issue {
@@ -880,22 +1137,118 @@ fn put_digits(buf: &mut [u8], mut value: u32) {
     }
 }
 
-/// Escapes `&`, `<`, `>` and carriage return (a raw CR would be read back as LF). Borrows
-/// when there is nothing to escape, which is the common case.
-fn escape(value: &str) -> std::borrow::Cow<'_, str> {
-    let needs = |b: u8| matches!(b, b'&' | b'<' | b'>' | b'\r');
-    if !value.bytes().any(needs) {
-        return std::borrow::Cow::Borrowed(value);
+/// Whether `check::amount` accepts `value` without a doubt, in a few instructions: a
+/// mantissa of 0..10^18 (not negative; a negative zero's is 0) has at most 18 digits, and
+/// a scale of at most `max_fraction` and 18 is neither too many fraction digits nor too
+/// many digits.
+#[inline(always)]
+fn is_plain_decimal(value: Decimal, max_fraction: u32) -> bool {
+    value.scale() <= max_fraction.min(check::MAX_TOTAL_DIGITS)
+        && u64::try_from(value.mantissa()).is_ok_and(|m| m < 10u64.pow(check::MAX_TOTAL_DIGITS))
+}
+
+/// Room for the text of any `u64` with a decimal point and up to 28 fraction digits.
+const DECIMAL_TEXT: usize = 64;
+
+/// `value` as its `Display` writes it, when that is the digits of a `u64` mantissa:
+/// unsigned, a point before the last `scale` digits, and a zero before the point when
+/// nothing else is. `None` for a negative value or a mantissa past `u64` (which
+/// `check::amount` refuses).
+fn unsigned_decimal_text(value: Decimal, buf: &mut [u8; DECIMAL_TEXT]) -> Option<&[u8]> {
+    if value.is_sign_negative() && !value.is_zero() {
+        return None;
     }
-    let mut escaped = String::with_capacity(value.len() + 16);
-    for c in value.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '\r' => escaped.push_str("&#13;"),
-            other => escaped.push(other),
+    let mantissa = u64::try_from(value.mantissa().unsigned_abs()).ok()?;
+    Some(decimal_digits(mantissa, value.scale(), buf))
+}
+
+/// `mantissa` scaled down by `scale` decimal places, written at the end of `buf`.
+fn decimal_digits(mut mantissa: u64, scale: u32, buf: &mut [u8; DECIMAL_TEXT]) -> &[u8] {
+    // A `Decimal` has at most 28 fraction digits: 28 + 1 + 20 bytes fit in `buf`.
+    let fraction_digits = scale.min(28);
+    let mut at = buf.len();
+    for _ in 0..fraction_digits {
+        at -= 1;
+        buf[at] = b'0' + (mantissa % 10) as u8;
+        mantissa /= 10;
+    }
+    if fraction_digits > 0 {
+        at -= 1;
+        buf[at] = b'.';
+    }
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (mantissa % 10) as u8;
+        mantissa /= 10;
+        if mantissa == 0 {
+            break;
         }
     }
-    std::borrow::Cow::Owned(escaped)
+    &buf[at..]
+}
+
+// ---------------------------------------------------------------------------------------
+// Plain texts, eight bytes at a time
+
+const ONES: u64 = u64::from_ne_bytes([1; 8]);
+const HIGH_BITS: u64 = ONES * 0x80;
+const SPACES: u64 = ONES * b' ' as u64;
+
+/// Whether `text` can be written as it is: 1..=`max` bytes of printable ASCII (space to
+/// DEL), not all spaces, no `&`, `<` or `>`. `check::text` accepts such a text (ASCII:
+/// as many characters as bytes; space is its only whitespace) and escaping leaves it
+/// unchanged. Any other text, valid or not, is for `check::text` and `put_escaped`.
+#[inline(always)]
+fn is_plain(text: &[u8], max: usize) -> bool {
+    if text.len() > max {
+        return false;
+    }
+    let (words, _) = text.as_chunks::<8>();
+    // The last word overlaps the one before it (or is padded with spaces, for a short
+    // text): no byte goes unchecked, and a byte seen twice changes nothing.
+    let last = match text.last_chunk::<8>() {
+        Some(last) => u64::from_le_bytes(*last),
+        None => short_word(text),
+    };
+    let mut special = special_bytes(last);
+    let mut not_space = last ^ SPACES;
+    for word in words {
+        let word = u64::from_le_bytes(*word);
+        special |= special_bytes(word);
+        not_space |= word ^ SPACES;
+    }
+    special == 0 && not_space != 0
+}
+
+/// The bytes of a text shorter than 8 bytes in one word, the rest spaces.
+#[inline(always)]
+fn short_word(text: &[u8]) -> u64 {
+    match (text.first_chunk::<4>(), text.last_chunk::<4>()) {
+        (Some(first), Some(last)) => {
+            u64::from(u32::from_le_bytes(*first)) | u64::from(u32::from_le_bytes(*last)) << 32
+        }
+        _ => text
+            .iter()
+            .fold(SPACES, |word, &byte| (word << 8) | u64::from(byte)),
+    }
+}
+
+/// The high bit of every byte of `word` that is not printable ASCII (a control character,
+/// or part of a non-ASCII character) or is `&`, `<` or `>`.
+#[inline(always)]
+fn special_bytes(word: u64) -> u64 {
+    // Bytes of 0..=0x7F: adding at most 0x7F to each cannot carry into the next.
+    let low = word & !HIGH_BITS;
+    let control = !(low + ONES * 0x60);
+    let ampersand = bytes_equal(low, b'&');
+    // `<` is `>` with bit 1 clear, and no other byte becomes `>` when it is set.
+    let angle = bytes_equal(low | (ONES * 0x02), b'>');
+    (word | control | ampersand | angle) & HIGH_BITS
+}
+
+/// The high bit of every byte of `low` (bytes of 0..=0x7F) that equals `byte` (0..=0x7F).
+#[inline(always)]
+fn bytes_equal(low: u64, byte: u8) -> u64 {
+    let diff = low ^ (ONES * u64::from(byte));
+    !((diff + !HIGH_BITS) | diff)
 }
