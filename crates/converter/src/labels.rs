@@ -3,7 +3,7 @@
 //! reference. So `AddtlTxInf` is written only when there is no unstructured remittance,
 //! and then carries the best text Ponto had, so a line is never labelled "/".
 
-use crate::text::{MAX_INFO, join_present, one_line_opt, truncate_chars};
+use crate::text::{MAX_INFO, join_present, one_line_opt, truncate_owned};
 use camt053::Remittance;
 
 /// Texts of a Ponto transaction a label can come from.
@@ -41,7 +41,7 @@ pub fn additional_transaction_info(
         .into_iter()
         .find_map(one_line_opt)
     })?;
-    Some(truncate_chars(&label, MAX_INFO))
+    Some(truncate_owned(label, MAX_INFO))
 }
 
 #[cfg(test)]

@@ -14,6 +14,8 @@ pub mod labels;
 pub mod references;
 pub mod remittance;
 pub mod statement;
+#[cfg(test)]
+mod test_strings;
 pub mod text;
 pub mod transaction;
 

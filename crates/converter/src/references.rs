@@ -13,7 +13,7 @@
 //!   masked down to its last four digits: statement files are read by everyone with
 //!   access to the bookkeeping, and card numbers must not be shown whole (PCI DSS).
 
-use crate::text::{MAX_ID, one_line_opt};
+use crate::text::{MAX_ID, fits_chars, one_line_opt};
 use camt053::ProprietaryReference;
 
 /// `Refs/Prtry/Tp` of Ponto's `internalReference`.
@@ -31,7 +31,7 @@ pub fn internal_reference(
     reference: Option<&str>,
 ) -> (Option<ProprietaryReference>, Option<String>) {
     match one_line_opt(reference) {
-        Some(reference) if reference.chars().count() <= MAX_ID => (
+        Some(reference) if fits_chars(&reference, MAX_ID) => (
             Some(ProprietaryReference {
                 kind: INTERNAL_REFERENCE_TYPE.to_owned(),
                 reference,

@@ -21,20 +21,27 @@ pub const MAX_OTHER_ACCOUNT_ID: usize = 34;
 pub const MAX_INPUT_BYTES: usize = 64 * 1024;
 
 /// Refuses a text field of `resource` longer than [`MAX_INPUT_BYTES`].
+#[inline]
 pub fn check_input_size(
     resource: &str,
     field: &str,
     value: Option<&str>,
 ) -> Result<(), ConvertError> {
     match value {
-        Some(value) if value.len() > MAX_INPUT_BYTES => Err(ConvertError::FieldTooLong {
-            resource: resource.to_owned(),
-            field: field.to_owned(),
-            bytes: value.len(),
-            max: MAX_INPUT_BYTES,
-            prefix: excerpt(value),
-        }),
+        Some(value) if value.len() > MAX_INPUT_BYTES => Err(too_long(resource, field, value)),
         _ => Ok(()),
+    }
+}
+
+/// Kept out of line: [`check_input_size`] runs for every field of every transaction.
+#[cold]
+fn too_long(resource: &str, field: &str, value: &str) -> ConvertError {
+    ConvertError::FieldTooLong {
+        resource: resource.to_owned(),
+        field: field.to_owned(),
+        bytes: value.len(),
+        max: MAX_INPUT_BYTES,
+        prefix: excerpt(value),
     }
 }
 
@@ -53,14 +60,54 @@ pub fn strip_forbidden(text: &str) -> String {
 /// spaces) turned into one space, trimmed. `None` when nothing is left, because an empty
 /// element is invalid (XSD minLength 1) and crashes the OCA importer.
 pub fn one_line(text: &str) -> Option<String> {
-    let cleaned = strip_forbidden(text);
-    let joined = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
-    (!joined.is_empty()).then_some(joined)
+    let mut line = String::with_capacity(text.len());
+    push_one_line(&mut line, text).then_some(line)
 }
 
 /// [`one_line`] on an optional value.
 pub fn one_line_opt(text: Option<&str>) -> Option<String> {
     text.and_then(one_line)
+}
+
+/// Appends [`one_line`] of `text` to `out`; whether anything was appended. Lets a
+/// caller build a joined text without a String per part.
+pub(crate) fn push_one_line(out: &mut String, text: &str) -> bool {
+    if is_clean_ascii_line(text) {
+        out.push_str(text);
+        return !text.is_empty();
+    }
+    let start = out.len();
+    out.reserve(text.len());
+    let mut space = false;
+    for c in text.chars().filter(|&c| xml_allowed(c)) {
+        if c.is_whitespace() {
+            space = out.len() > start;
+        } else {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(c);
+        }
+    }
+    out.len() > start
+}
+
+/// Whether `text` is already its own [`one_line`]: printable ASCII (which XML allows
+/// whole) whose only whitespace is single spaces between words. Most of Ponto's texts
+/// are, and then cleaning them is a copy.
+fn is_clean_ascii_line(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut previous_space = true;
+    for &b in bytes {
+        match b {
+            b' ' if previous_space => return false,
+            b' ' => previous_space = true,
+            0x21..=0x7F => previous_space = false,
+            _ => return false,
+        }
+    }
+    !previous_space || bytes.is_empty()
 }
 
 /// Cuts `text` to at most `max` characters (names only: a cut name still identifies).
@@ -71,9 +118,28 @@ pub fn truncate_chars(text: &str, max: usize) -> String {
     }
 }
 
+/// [`truncate_chars`] of an owned text, in place: a text that fits is not copied.
+pub(crate) fn truncate_owned(mut text: String, max: usize) -> String {
+    // Fewer bytes than `max` means fewer characters: no need to count them.
+    if text.len() <= max {
+        return text;
+    }
+    if let Some((end, _)) = text.char_indices().nth(max) {
+        let kept = text[..end].trim_end().len();
+        text.truncate(kept);
+    }
+    text
+}
+
+/// Whether `text` has at most `max` characters, without counting them when its bytes
+/// already say so.
+pub(crate) fn fits_chars(text: &str, max: usize) -> bool {
+    text.len() <= max || text.chars().count() <= max
+}
+
 /// A cleaned one-line name of at most `max` characters.
 pub fn name(text: Option<&str>, max: usize) -> Option<String> {
-    one_line_opt(text).map(|n| truncate_chars(&n, max))
+    one_line_opt(text).map(|n| truncate_owned(n, max))
 }
 
 /// Splits a cleaned one-line text into pieces of at most `max` characters, breaking at
@@ -122,6 +188,20 @@ pub fn split_text(text: &str, max: usize) -> Vec<String> {
         pieces.push(current);
     }
     pieces
+}
+
+/// [`split_text`] of an owned text: a text that is one piece already (the usual
+/// remittance) becomes that piece without being copied.
+pub(crate) fn split_owned(text: String, max: usize) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let single_spaced = !text.is_empty()
+        && !text.starts_with(' ')
+        && !text.ends_with(' ')
+        && !bytes.windows(2).any(|pair| pair == b"  ");
+    if single_spaced && fits_chars(&text, max.max(1)) {
+        return vec![text];
+    }
+    split_text(&text, max)
 }
 
 /// Joins the present, non-empty parts with `separator`.
@@ -263,5 +343,62 @@ mod tests {
             vec!["hello world".to_owned()]
         );
         assert!(split_text("", 140).is_empty());
+    }
+
+    /// The code before its fast paths, kept to test them against.
+    mod reference {
+        use super::*;
+
+        pub fn one_line(text: &str) -> Option<String> {
+            let cleaned = strip_forbidden(text);
+            let joined = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+            (!joined.is_empty()).then_some(joined)
+        }
+    }
+
+    mod fast_paths_match_the_reference {
+        use super::*;
+        use crate::test_strings::any_text;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1000))]
+
+            #[test]
+            fn one_line_matches(text in any_text()) {
+                prop_assert_eq!(one_line(&text), reference::one_line(&text));
+            }
+
+            #[test]
+            fn push_one_line_appends_one_line(prefix in any_text(), text in any_text()) {
+                let mut out = prefix.clone();
+                let pushed = push_one_line(&mut out, &text);
+                let expected = reference::one_line(&text);
+                prop_assert_eq!(pushed, expected.is_some());
+                prop_assert_eq!(out, format!("{prefix}{}", expected.unwrap_or_default()));
+            }
+
+            #[test]
+            fn truncate_owned_matches(text in any_text(), max in 0usize..60) {
+                prop_assert_eq!(truncate_owned(text.clone(), max), truncate_chars(&text, max));
+            }
+
+            #[test]
+            fn truncate_owned_matches_at_field_limits(text in any_text(), max in prop::sample::select(vec![MAX_ID, MAX_NAME, MAX_INFO])) {
+                prop_assert_eq!(truncate_owned(text.clone(), max), truncate_chars(&text, max));
+            }
+
+            #[test]
+            fn split_owned_matches(text in any_text(), max in prop::sample::select(vec![0usize, 1, 3, 10, MAX_ID, MAX_USTRD])) {
+                prop_assert_eq!(split_owned(text.clone(), max), split_text(&text, max));
+            }
+
+            #[test]
+            fn split_owned_matches_on_cleaned_text(text in any_text()) {
+                if let Some(line) = one_line(&text) {
+                    prop_assert_eq!(split_owned(line.clone(), MAX_USTRD), split_text(&line, MAX_USTRD));
+                }
+            }
+        }
     }
 }

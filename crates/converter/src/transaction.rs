@@ -11,7 +11,10 @@ use crate::ids::ponto_id_reference;
 use crate::labels::{LabelSources, additional_transaction_info};
 use crate::references::{card_reference, internal_reference, shown_card_reference};
 use crate::remittance::remittance;
-use crate::text::{MAX_ID, MAX_INFO, check_input_size, join_present, one_line_opt, truncate_chars};
+use crate::text::{
+    MAX_ID, MAX_INFO, MAX_INPUT_BYTES, check_input_size, fits_chars, one_line_opt, push_one_line,
+    truncate_owned,
+};
 use camt053::{CreditDebit, Entry, EntryStatus, References, TransactionDetails};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -67,6 +70,8 @@ pub fn map_transaction(
     let direction = CreditDebit::of(amount);
     let booking_date = camt_date(execution, "attributes.executionDate", ctx, &label)?;
     let value_date = match a.value_date {
+        // Usually the same instant: the same day, without a second zone lookup.
+        Some(value) if value == execution => booking_date,
         Some(value) => camt_date(value, "attributes.valueDate", ctx, &label)?,
         None => booking_date,
     };
@@ -191,6 +196,15 @@ fn check_text_sizes(tx: &ponto::Transaction, label: &str) -> Result<(), ConvertE
         ("attributes.cardReference", &a.card_reference),
         ("attributes.cardReferenceType", &a.card_reference_type),
     ];
+    // One pass over the lengths first: the names are needed only for an error.
+    let too_long = |value: &Option<String>| {
+        value
+            .as_ref()
+            .is_some_and(|value| value.len() > MAX_INPUT_BYTES)
+    };
+    if !fields.iter().any(|(_, value)| too_long(value)) {
+        return Ok(());
+    }
     fields
         .into_iter()
         .try_for_each(|(field, value)| check_input_size(label, field, value.as_deref()))
@@ -236,7 +250,7 @@ fn check_currency(
 /// A reference for a Max35Text field, or (when longer) the text to keep elsewhere.
 fn fitting_id(text: Option<&str>) -> (Option<String>, Option<String>) {
     match one_line_opt(text) {
-        Some(id) if id.chars().count() <= MAX_ID => (Some(id), None),
+        Some(id) if fits_chars(&id, MAX_ID) => (Some(id), None),
         Some(id) => (None, Some(id)),
         None => (None, None),
     }
@@ -244,7 +258,7 @@ fn fitting_id(text: Option<&str>) -> (Option<String>, Option<String>) {
 
 /// `Purp/Cd` is an external code of 1 to 4 characters; anything else is left out.
 fn purpose_code(code: Option<&str>) -> Option<String> {
-    one_line_opt(code).filter(|c| c.chars().count() <= 4)
+    one_line_opt(code).filter(|c| fits_chars(c, 4))
 }
 
 /// Texts without an element of their own (the card) or that did not fit theirs, for
@@ -262,24 +276,129 @@ struct Overflow {
 
 /// `AddtlNtryInf`: the bank's description, additional information, the card, and
 /// whatever did not fit elsewhere, separated by " / ", cleaned, at most 500 characters.
+/// Built in one String: this runs for every transaction.
 fn entry_info(
     description: Option<&str>,
     additional: Option<&str>,
     overflow: &Overflow,
 ) -> Option<String> {
-    let labelled =
-        |name: &str, value: &Option<String>| value.as_ref().map(|v| format!("{name}: {v}"));
-    let parts = [
-        one_line_opt(description),
-        one_line_opt(additional),
-        overflow.card.clone(),
-        labelled("EndToEndId", &overflow.end_to_end_id),
-        labelled("MandateId", &overflow.mandate_id),
-        labelled("CreditorId", &overflow.creditor_id),
-        labelled("Counterpart account", &overflow.counterpart_account),
-        labelled("InternalReference", &overflow.internal_reference),
-        labelled("Fee", &overflow.fee),
-    ];
-    let text = join_present(parts.iter().map(Option::as_deref), " / ")?;
-    Some(truncate_chars(&text, MAX_INFO))
+    let cleaned_len = description.map_or(0, str::len) + additional.map_or(0, str::len);
+    let mut info = InfoText(String::with_capacity(cleaned_len));
+    info.push_cleaned(description);
+    info.push_cleaned(additional);
+    info.push_labelled(None, &overflow.card);
+    info.push_labelled(Some("EndToEndId"), &overflow.end_to_end_id);
+    info.push_labelled(Some("MandateId"), &overflow.mandate_id);
+    info.push_labelled(Some("CreditorId"), &overflow.creditor_id);
+    info.push_labelled(Some("Counterpart account"), &overflow.counterpart_account);
+    info.push_labelled(Some("InternalReference"), &overflow.internal_reference);
+    info.push_labelled(Some("Fee"), &overflow.fee);
+    (!info.0.is_empty()).then(|| truncate_owned(info.0, MAX_INFO))
+}
+
+/// Non-empty parts joined with " / ".
+struct InfoText(String);
+
+impl InfoText {
+    const SEPARATOR: &str = " / ";
+
+    /// The [`one_line`](crate::text::one_line) of `text`, when there is any.
+    fn push_cleaned(&mut self, text: Option<&str>) {
+        let Some(text) = text else { return };
+        let before = self.0.len();
+        if before > 0 {
+            self.0.push_str(Self::SEPARATOR);
+        }
+        if !push_one_line(&mut self.0, text) {
+            self.0.truncate(before);
+        }
+    }
+
+    /// `label: value`, or the value alone without a label; an empty value is no part.
+    fn push_labelled(&mut self, label: Option<&str>, value: &Option<String>) {
+        let Some(value) = value else { return };
+        if label.is_none() && value.is_empty() {
+            return;
+        }
+        if !self.0.is_empty() {
+            self.0.push_str(Self::SEPARATOR);
+        }
+        if let Some(label) = label {
+            self.0.push_str(label);
+            self.0.push_str(": ");
+        }
+        self.0.push_str(value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The code before it was built in one String, kept to test it against.
+    mod reference {
+        use super::*;
+        use crate::text::{join_present, truncate_chars};
+
+        pub fn entry_info(
+            description: Option<&str>,
+            additional: Option<&str>,
+            overflow: &Overflow,
+        ) -> Option<String> {
+            let labelled =
+                |name: &str, value: &Option<String>| value.as_ref().map(|v| format!("{name}: {v}"));
+            let parts = [
+                one_line_opt(description),
+                one_line_opt(additional),
+                overflow.card.clone(),
+                labelled("EndToEndId", &overflow.end_to_end_id),
+                labelled("MandateId", &overflow.mandate_id),
+                labelled("CreditorId", &overflow.creditor_id),
+                labelled("Counterpart account", &overflow.counterpart_account),
+                labelled("InternalReference", &overflow.internal_reference),
+                labelled("Fee", &overflow.fee),
+            ];
+            let text = join_present(parts.iter().map(Option::as_deref), " / ")?;
+            Some(truncate_chars(&text, MAX_INFO))
+        }
+    }
+
+    mod fast_path_matches_the_reference {
+        use super::*;
+        use crate::test_strings::any_text;
+        use proptest::prelude::*;
+
+        fn part() -> impl Strategy<Value = Option<String>> {
+            prop::option::of(prop_oneof![
+                any_text(),
+                Just(String::new()),
+                "[a-z ]{100,300}",
+            ])
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1000))]
+
+            #[test]
+            fn entry_info_matches(
+                description in part(),
+                additional in part(),
+                overflows in prop::collection::vec(part(), 7),
+            ) {
+                let overflow = Overflow {
+                    card: overflows[0].clone(),
+                    end_to_end_id: overflows[1].clone(),
+                    mandate_id: overflows[2].clone(),
+                    creditor_id: overflows[3].clone(),
+                    counterpart_account: overflows[4].clone(),
+                    internal_reference: overflows[5].clone(),
+                    fee: overflows[6].clone(),
+                };
+                prop_assert_eq!(
+                    entry_info(description.as_deref(), additional.as_deref(), &overflow),
+                    reference::entry_info(description.as_deref(), additional.as_deref(), &overflow)
+                );
+            }
+        }
+    }
 }
