@@ -2,7 +2,7 @@
 //! (`Cdtr`/`CdtrAcct`). Its reference is an IBAN when it validates, otherwise `Othr/Id`;
 //! what does not fit is handed back so it can go to `AddtlNtryInf` instead of being lost.
 
-use crate::text::{MAX_ID, MAX_NAME, MAX_OTHER_ACCOUNT_ID, name, one_line_opt};
+use crate::text::{MAX_ID, MAX_NAME, MAX_OTHER_ACCOUNT_ID, fits_chars, name, one_line_opt};
 use camt053::{AccountId, CreditDebit, Party, RelatedParties};
 use iban::{Iban, IbanLike};
 
@@ -16,12 +16,34 @@ pub struct CounterpartAccount {
 
 /// Spaces removed and upper-cased (how Odoo sanitises account numbers too).
 pub fn normalized_reference(reference: &str) -> Option<String> {
+    if reference.is_ascii() {
+        return compact_ascii_reference(reference);
+    }
     let cleaned = one_line_opt(Some(reference))?;
     let compact: String = cleaned
         .chars()
         .filter(|c| !c.is_whitespace())
         .flat_map(char::to_uppercase)
         .collect();
+    (!compact.is_empty()).then_some(compact)
+}
+
+/// [`normalized_reference`] of ASCII text in one pass: every ASCII control character
+/// is either forbidden in XML or whitespace, and so is dropped like the space; the rest
+/// upper-cases as ASCII.
+fn compact_ascii_reference(reference: &str) -> Option<String> {
+    // The usual reference, an electronic IBAN, is its own compact form.
+    if !reference.is_empty()
+        && reference
+            .bytes()
+            .all(|b| b > b' ' && !b.is_ascii_lowercase())
+    {
+        return Some(reference.to_owned());
+    }
+    let mut compact = String::with_capacity(reference.len());
+    for b in reference.bytes().filter(|&b| b > b' ') {
+        compact.push(char::from(b.to_ascii_uppercase()));
+    }
     (!compact.is_empty()).then_some(compact)
 }
 
@@ -37,13 +59,20 @@ pub fn counterpart_account(reference: Option<&str>) -> CounterpartAccount {
     let Some(compact) = reference.and_then(normalized_reference) else {
         return CounterpartAccount::default();
     };
-    if let Some(iban) = valid_iban(&compact) {
+    if let Ok(iban) = compact.parse::<Iban>() {
+        // What `valid_iban` gives, without copying the text when it already is the
+        // electronic form (as it is for a compact IBAN).
+        let iban = if iban.electronic_str() == compact {
+            compact
+        } else {
+            iban.electronic_str().to_owned()
+        };
         return CounterpartAccount {
             id: Some(AccountId::Iban(iban)),
             overflow: None,
         };
     }
-    if compact.chars().count() <= MAX_OTHER_ACCOUNT_ID {
+    if fits_chars(&compact, MAX_OTHER_ACCOUNT_ID) {
         return CounterpartAccount {
             id: Some(AccountId::Other(compact)),
             overflow: None,
@@ -58,7 +87,7 @@ pub fn counterpart_account(reference: Option<&str>) -> CounterpartAccount {
 /// A SEPA creditor identifier (Max35Text), or the overflow text when it is longer.
 pub fn creditor_id(text: Option<&str>) -> (Option<String>, Option<String>) {
     match one_line_opt(text) {
-        Some(id) if id.chars().count() <= MAX_ID => (Some(id), None),
+        Some(id) if fits_chars(&id, MAX_ID) => (Some(id), None),
         Some(id) => (None, Some(id)),
         None => (None, None),
     }
@@ -201,5 +230,81 @@ mod tests {
             creditor_id(Some(" BE68ZZZ0123456789 ")).0.as_deref(),
             Some("BE68ZZZ0123456789")
         );
+    }
+
+    /// The code before its fast path, kept to test it against.
+    mod reference {
+        use super::*;
+
+        pub fn normalized_reference(reference: &str) -> Option<String> {
+            let cleaned = one_line_opt(Some(reference))?;
+            let compact: String = cleaned
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .flat_map(char::to_uppercase)
+                .collect();
+            (!compact.is_empty()).then_some(compact)
+        }
+
+        pub fn counterpart_account(reference: Option<&str>) -> CounterpartAccount {
+            let Some(compact) = reference.and_then(normalized_reference) else {
+                return CounterpartAccount::default();
+            };
+            if let Some(iban) = valid_iban(&compact) {
+                return CounterpartAccount {
+                    id: Some(AccountId::Iban(iban)),
+                    overflow: None,
+                };
+            }
+            if compact.chars().count() <= MAX_OTHER_ACCOUNT_ID {
+                return CounterpartAccount {
+                    id: Some(AccountId::Other(compact)),
+                    overflow: None,
+                };
+            }
+            CounterpartAccount {
+                id: None,
+                overflow: Some(compact),
+            }
+        }
+    }
+
+    mod fast_path_matches_the_reference {
+        use super::*;
+        use crate::test_strings::any_text;
+        use proptest::prelude::*;
+
+        fn reference_like() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any_text(),
+                "[A-Za-z]{2}[0-9]{2}[ A-Za-z0-9]{8,32}",
+                prop::sample::select(vec![
+                    "BE68539007547034",
+                    "be68 5390 0754 7034",
+                    "DE89370400440532013000",
+                    "DE89 3704 0044 0532 0130 00",
+                    "\tNL91ABNA0417164300\n",
+                    "BE68\u{A0}5390 0754 7034",
+                    "ıban",
+                    "GB82 WEST 1234 5698 7654 32",
+                    "FR1420041010050500013M02606",
+                ])
+                .prop_map(str::to_owned),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1000))]
+
+            #[test]
+            fn normalized_reference_matches(text in reference_like()) {
+                prop_assert_eq!(normalized_reference(&text), reference::normalized_reference(&text));
+            }
+
+            #[test]
+            fn counterpart_account_matches(text in prop::option::of(reference_like())) {
+                prop_assert_eq!(counterpart_account(text.as_deref()), reference::counterpart_account(text.as_deref()));
+            }
+        }
     }
 }
