@@ -2,9 +2,10 @@
 //! well-formed code crashed Odoo Enterprise 16's importer), Ponto's proprietary code in
 //! `Prtry/Cd`, and the neutral `PMNT/NTAV/NTAV` when neither exists.
 
-use crate::text::{MAX_ID, one_line_opt, truncate_chars};
+use crate::text::{MAX_ID, one_line_opt, truncate_owned};
 use camt053::{BankTransactionCode, DomainCode, ProprietaryCode};
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 /// The ISO 20022 External Bank Transaction Code combinations, `DOMN-FMLY-SBFM` per line.
@@ -21,6 +22,51 @@ fn known_codes() -> &'static HashSet<&'static str> {
     })
 }
 
+/// A listed combination as one number: its 14 ASCII bytes, for a lookup that neither
+/// allocates nor runs SipHash over a string.
+type PackedCode = u128;
+
+fn pack(code: &[u8; 14]) -> PackedCode {
+    let mut bytes = [0; 16];
+    bytes[..14].copy_from_slice(code);
+    u128::from_le_bytes(bytes)
+}
+
+fn known_packed_codes() -> &'static HashSet<PackedCode, BuildHasherDefault<PackedCodeHasher>> {
+    static CODES: OnceLock<HashSet<PackedCode, BuildHasherDefault<PackedCodeHasher>>> =
+        OnceLock::new();
+    CODES.get_or_init(|| {
+        known_codes()
+            .iter()
+            .filter_map(|code| <&[u8; 14]>::try_from(code.as_bytes()).ok())
+            .map(pack)
+            .collect()
+    })
+}
+
+/// Hashes a [`PackedCode`] by folding and multiplying: the set is fixed and not chosen
+/// by an attacker, so a keyed hash buys nothing here.
+#[derive(Default)]
+struct PackedCodeHasher(u64);
+
+impl Hasher for PackedCodeHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u128(&mut self, value: u128) {
+        // Truncations on purpose: the two halves of the packed code.
+        let folded = (value as u64) ^ ((value >> 64) as u64).rotate_left(29);
+        self.0 = folded.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 /// Whether `DOMN-FMLY-SBFM` is on the ISO list.
 pub fn is_known_combination(domain: &str, family: &str, sub_family: &str) -> bool {
     known_codes().contains(format!("{domain}-{family}-{sub_family}").as_str())
@@ -29,20 +75,77 @@ pub fn is_known_combination(domain: &str, family: &str, sub_family: &str) -> boo
 /// Ponto's `bankTransactionCode` as a domain code, when it is a listed combination.
 /// Separators `-` `/` `+` `.` and spaces are accepted, case is ignored.
 pub fn iso_code(code: &str) -> Option<DomainCode> {
-    let upper = code.trim().to_uppercase();
+    let code = code.trim();
+    if code.is_ascii() {
+        return ascii_iso_code(code);
+    }
+    let upper = code.to_uppercase();
     let parts: Vec<&str> = upper
-        .split(['-', '/', '+', '.', ' '])
+        .split(CODE_SEPARATORS)
         .filter(|p| !p.is_empty())
         .collect();
     match parts.as_slice() {
         [domain, family, sub_family] if is_known_combination(domain, family, sub_family) => {
-            Some(DomainCode {
-                domain: (*domain).to_owned(),
-                family: (*family).to_owned(),
-                sub_family: (*sub_family).to_owned(),
-            })
+            Some(domain_code(domain, family, sub_family))
         }
         _ => None,
+    }
+}
+
+const CODE_SEPARATORS: [char; 5] = ['-', '/', '+', '.', ' '];
+
+/// [`iso_code`] of ASCII text without a String for the upper-cased code or the key:
+/// ASCII upper-cases byte by byte, and every listed combination is three parts of four
+/// characters, so anything else is not one.
+fn ascii_iso_code(code: &str) -> Option<DomainCode> {
+    let starts = four_byte_parts(code.as_bytes())?;
+    let mut key = *b"DOMN-FMLY-SBFM";
+    for (at, start) in [0, 5, 10].into_iter().zip(starts) {
+        key[at..at + 4].copy_from_slice(code.as_bytes().get(start..start + 4)?);
+    }
+    key.make_ascii_uppercase();
+    if !known_packed_codes().contains(&pack(&key)) {
+        return None;
+    }
+    let part = |start: usize| code.get(start..start + 4).map(str::to_ascii_uppercase);
+    Some(DomainCode {
+        domain: part(starts[0])?,
+        family: part(starts[1])?,
+        sub_family: part(starts[2])?,
+    })
+}
+
+/// Where the parts of `code` start, when it is exactly three parts of four bytes between
+/// [`CODE_SEPARATORS`] (any number of them, also before and after).
+fn four_byte_parts(code: &[u8]) -> Option<[usize; 3]> {
+    let mut starts = [0; 3];
+    let mut parts = 0;
+    let mut len = 0;
+    for (i, &b) in code.iter().enumerate() {
+        if matches!(b, b'-' | b'/' | b'+' | b'.' | b' ') {
+            if len != 0 && len != 4 {
+                return None;
+            }
+            len = 0;
+            continue;
+        }
+        if len == 0 {
+            *starts.get_mut(parts)? = i;
+            parts += 1;
+        }
+        len += 1;
+        if len > 4 {
+            return None;
+        }
+    }
+    (parts == 3 && (len == 0 || len == 4)).then_some(starts)
+}
+
+fn domain_code(domain: &str, family: &str, sub_family: &str) -> DomainCode {
+    DomainCode {
+        domain: domain.to_owned(),
+        family: family.to_owned(),
+        sub_family: sub_family.to_owned(),
     }
 }
 
@@ -57,7 +160,7 @@ pub fn not_available() -> DomainCode {
 
 fn proprietary(code: Option<&str>) -> Option<ProprietaryCode> {
     one_line_opt(code).map(|code| ProprietaryCode {
-        code: truncate_chars(&code, MAX_ID),
+        code: truncate_owned(code, MAX_ID),
         issuer: None,
     })
 }
@@ -189,5 +292,103 @@ mod tests {
     fn long_proprietary_code_fits_35() {
         let code = bank_transaction_code(None, Some(&"Z".repeat(50)));
         assert_eq!(code.proprietary.unwrap().code.chars().count(), 35);
+    }
+
+    /// The code before its fast path, kept to test it against.
+    mod reference {
+        use super::*;
+
+        pub fn iso_code(code: &str) -> Option<DomainCode> {
+            let upper = code.trim().to_uppercase();
+            let parts: Vec<&str> = upper
+                .split(['-', '/', '+', '.', ' '])
+                .filter(|p| !p.is_empty())
+                .collect();
+            match parts.as_slice() {
+                [domain, family, sub_family]
+                    if is_known_combination(domain, family, sub_family) =>
+                {
+                    Some(DomainCode {
+                        domain: (*domain).to_owned(),
+                        family: (*family).to_owned(),
+                        sub_family: (*sub_family).to_owned(),
+                    })
+                }
+                _ => None,
+            }
+        }
+    }
+
+    mod fast_path_matches_the_reference {
+        use super::*;
+        use crate::test_strings::{any_text, awkward_char};
+        use proptest::prelude::*;
+
+        /// A listed code, its case and separators mangled and awkward characters mixed in.
+        fn code_like() -> impl Strategy<Value = String> {
+            let listed: Vec<&'static str> = known_codes().iter().copied().collect();
+            let mangled = (
+                prop::sample::select(listed),
+                prop::collection::vec(
+                    (
+                        any::<bool>(),
+                        prop::sample::select(vec!["-", "/", "+", ".", " ", "--", " / ", "\t", "_"]),
+                    ),
+                    20,
+                ),
+                prop::option::of((0usize..14, awkward_char())),
+                prop::sample::select(vec!["", " ", "\u{A0}", "\n", "\u{B}"]),
+            )
+                .prop_map(|(code, changes, inserted, edge)| {
+                    let mut out = String::from(edge);
+                    let mut separators = changes.iter();
+                    for (i, c) in code.chars().enumerate() {
+                        let (lower, separator) = separators.next().copied().unwrap_or((false, "-"));
+                        if let Some((at, extra)) = inserted
+                            && at == i
+                        {
+                            out.push(extra);
+                        }
+                        match c {
+                            '-' => out.push_str(separator),
+                            c if lower => out.push(c.to_ascii_lowercase()),
+                            c => out.push(c),
+                        }
+                    }
+                    out.push_str(edge);
+                    out
+                });
+            prop_oneof![
+                3 => mangled,
+                1 => any_text(),
+                1 => prop::sample::select(vec!["pmnt-ıcdt-esct", "PMNT-ICDT-EſCT", "PMNT\u{3000}ICDT ESCT", "PMNT-ICDT-ESCT-X", "PMNT-ICDT"]).prop_map(str::to_owned),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            #[test]
+            fn iso_code_matches(code in code_like()) {
+                prop_assert_eq!(iso_code(&code), reference::iso_code(&code));
+            }
+        }
+
+        #[test]
+        fn every_listed_code_is_in_the_packed_set() {
+            assert_eq!(known_packed_codes().len(), known_codes().len());
+            for code in known_codes() {
+                let bytes = <&[u8; 14]>::try_from(code.as_bytes()).expect("14 bytes");
+                assert!(known_packed_codes().contains(&pack(bytes)), "{code}");
+            }
+        }
+
+        #[test]
+        fn dotless_i_and_long_s_upper_case_into_listed_codes_as_before() {
+            for code in ["pmnt-ıcdt-esct", "PMNT-ICDT-EſCT", " PMNT-ICDT-ESCT\u{A0}"] {
+                assert_eq!(iso_code(code), reference::iso_code(code), "{code:?}");
+                assert!(iso_code(code).is_some(), "{code:?}");
+            }
+        }
     }
 }
