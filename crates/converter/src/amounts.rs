@@ -57,7 +57,8 @@ pub fn unsigned_amount(
     minor: u32,
     source: &AmountSource,
 ) -> Result<Decimal, ConvertError> {
-    if amount.normalize().scale() > minor {
+    // Normalising only lowers the scale, so one within `minor` needs no normalising.
+    if amount.scale() > minor && amount.normalize().scale() > minor {
         return Err(ConvertError::TooManyDecimals {
             transaction: source.resource.to_owned(),
             field: source.field.to_owned(),
@@ -137,7 +138,9 @@ pub fn checked_sum(
 fn fits_total_digits(magnitude: Decimal, minor: u32) -> bool {
     let integer_digits = MAX_TOTAL_DIGITS.saturating_sub(minor);
     let limit = Decimal::from_i128_with_scale(10_i128.pow(integer_digits), 0);
-    magnitude.trunc() < limit
+    // For a magnitude (never negative) and a whole limit, trunc(m) < limit ⇔ m < limit;
+    // comparing directly saves the division `trunc` does.
+    magnitude < limit
 }
 
 #[cfg(test)]
@@ -276,5 +279,88 @@ mod tests {
         assert!(unsigned_amount(d("9999999999999999.99"), 2, &source("EUR")).is_ok());
         let err = unsigned_amount(d("10000000000000000"), 2, &source("EUR")).unwrap_err();
         assert!(matches!(err, ConvertError::InvalidField { .. }));
+    }
+
+    /// The code before its fast path, kept to test it against.
+    mod reference {
+        use super::*;
+
+        fn fits_total_digits(magnitude: Decimal, minor: u32) -> bool {
+            let integer_digits = MAX_TOTAL_DIGITS.saturating_sub(minor);
+            let limit = Decimal::from_i128_with_scale(10_i128.pow(integer_digits), 0);
+            magnitude.trunc() < limit
+        }
+
+        pub fn unsigned_amount(
+            amount: Decimal,
+            minor: u32,
+            source: &AmountSource,
+        ) -> Result<Decimal, ConvertError> {
+            if amount.normalize().scale() > minor {
+                return Err(ConvertError::TooManyDecimals {
+                    transaction: source.resource.to_owned(),
+                    field: source.field.to_owned(),
+                    amount: amount.to_string(),
+                    currency: source.currency.to_owned(),
+                    allowed: minor,
+                });
+            }
+            let magnitude = amount.abs();
+            if !fits_total_digits(magnitude, minor) {
+                return Err(ConvertError::InvalidField {
+                    transaction: source.resource.to_owned(),
+                    field: source.field.to_owned(),
+                    value: amount.to_string(),
+                    problem: format!(
+                        "more than {MAX_TOTAL_DIGITS} digits with {minor} decimals (XSD totalDigits)"
+                    ),
+                });
+            }
+            let mut rescaled = magnitude;
+            rescaled.rescale(minor);
+            Ok(rescaled)
+        }
+    }
+
+    mod fast_path_matches_the_reference {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn any_decimal() -> impl Strategy<Value = Decimal> {
+            prop_oneof![
+                (any::<i64>(), 0u32..=6).prop_map(|(m, scale)| Decimal::new(m, scale)),
+                // Just around the 18-digit limit for every number of minor units.
+                (14u32..=18, -3i128..=3, 0u32..=6).prop_map(|(digits, delta, scale)| {
+                    let limit = 10_i128.pow(digits) * 10_i128.pow(scale);
+                    Decimal::from_i128_with_scale(limit + delta, scale)
+                }),
+                (
+                    any::<u32>(),
+                    any::<u32>(),
+                    any::<u32>(),
+                    any::<bool>(),
+                    0u32..=28
+                )
+                    .prop_map(
+                        |(lo, mid, hi, negative, scale)| Decimal::from_parts(
+                            lo, mid, hi, negative, scale
+                        )
+                    ),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1000))]
+
+            #[test]
+            fn unsigned_amount_matches(amount in any_decimal(), minor in 0u32..=4) {
+                let source = source("EUR");
+                let fast = unsigned_amount(amount, minor, &source);
+                let slow = reference::unsigned_amount(amount, minor, &source);
+                // Equal decimals may differ in scale; the written text may not.
+                prop_assert_eq!(fast.clone().map(|d| d.to_string()), slow.clone().map(|d| d.to_string()));
+                prop_assert_eq!(fast, slow);
+            }
+        }
     }
 }

@@ -41,9 +41,9 @@ impl StatementTotals {
     pub fn add(&mut self, tx: &MappedTransaction) -> Result<(), ConvertError> {
         let amount = tx.entry.amount;
         let direction = tx.entry.direction;
-        let resource = transaction_label(Some(&tx.ponto_id));
+        // The label only for an error: this runs for every entry.
         let overflow = |field: &str, sum: Decimal| ConvertError::AmountOverflow {
-            resource: resource.clone(),
+            resource: transaction_label(Some(&tx.ponto_id)),
             field: field.to_owned(),
             calculation: format!("{sum} + {amount}"),
         };

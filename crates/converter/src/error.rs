@@ -103,6 +103,10 @@ pub const EXCERPT_CHARS: usize = 40;
 /// The start of `value` for an error message: a value of megabytes must not end up in a
 /// log line in full.
 pub fn excerpt(value: &str) -> String {
+    // No more bytes than the limit means no more characters: nothing to cut.
+    if value.len() <= EXCERPT_CHARS {
+        return value.to_owned();
+    }
     match value.char_indices().nth(EXCERPT_CHARS) {
         Some((end, _)) => format!("{}…", &value[..end]),
         None => value.to_owned(),
@@ -113,7 +117,59 @@ pub fn excerpt(value: &str) -> String {
 /// placeholder when it has none.
 pub(crate) fn transaction_label(id: Option<&str>) -> String {
     match id.map(str::trim).filter(|id| !id.is_empty()) {
+        // The usual UUID, shown whole: one allocation instead of two and a format.
+        Some(id) if id.len() <= EXCERPT_CHARS => {
+            const PREFIX: &str = "transaction ";
+            let mut label = String::with_capacity(PREFIX.len() + id.len());
+            label.push_str(PREFIX);
+            label.push_str(id);
+            label
+        }
         Some(id) => format!("transaction {}", excerpt(id)),
         None => "transaction (without id)".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The code before its fast paths, kept to test them against.
+    mod reference {
+        use super::*;
+
+        pub fn excerpt(value: &str) -> String {
+            match value.char_indices().nth(EXCERPT_CHARS) {
+                Some((end, _)) => format!("{}…", &value[..end]),
+                None => value.to_owned(),
+            }
+        }
+
+        pub fn transaction_label(id: Option<&str>) -> String {
+            match id.map(str::trim).filter(|id| !id.is_empty()) {
+                Some(id) => format!("transaction {}", excerpt(id)),
+                None => "transaction (without id)".to_owned(),
+            }
+        }
+    }
+
+    mod fast_paths_match_the_reference {
+        use super::*;
+        use crate::test_strings::{any_text, awkward_string};
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1000))]
+
+            #[test]
+            fn excerpt_matches(value in prop_oneof![any_text(), awkward_string(60), "[a-z]{35,45}", "[é]{15,45}"]) {
+                prop_assert_eq!(excerpt(&value), reference::excerpt(&value));
+            }
+
+            #[test]
+            fn transaction_label_matches(id in prop::option::of(prop_oneof![any_text(), awkward_string(60), "[ ]{0,2}[a-z]{35,45}[ ]{0,2}"])) {
+                prop_assert_eq!(transaction_label(id.as_deref()), reference::transaction_label(id.as_deref()));
+            }
+        }
     }
 }

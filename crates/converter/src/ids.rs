@@ -86,6 +86,9 @@ impl fmt::Display for StatementId {
 /// Anything that does not fit Max35Text as printable ASCII is an error, never cut
 /// (a cut id could collide with another transaction's).
 pub fn ponto_id_reference(id: &str) -> Result<String, ConvertError> {
+    if let Some(reference) = graphic_ascii_reference(id) {
+        return Ok(reference);
+    }
     let reference: String = id.trim().chars().filter(|&c| c != '-').collect();
     let problem = if reference.is_empty() {
         Some("empty")
@@ -105,6 +108,24 @@ pub fn ponto_id_reference(id: &str) -> Result<String, ConvertError> {
         }),
         None => Ok(reference),
     }
+}
+
+/// [`ponto_id_reference`] of the usual id, printable ASCII and short enough, gathered on
+/// the stack in one pass; `None` for anything the general code must look at (and refuse).
+fn graphic_ascii_reference(id: &str) -> Option<String> {
+    let mut kept = [0; MAX_ID];
+    let mut len = 0;
+    for b in id.trim().bytes() {
+        if !b.is_ascii_graphic() {
+            return None;
+        }
+        if b != b'-' {
+            *kept.get_mut(len)? = b;
+            len += 1;
+        }
+    }
+    let reference = std::str::from_utf8(kept.get(..len)?).ok()?;
+    (!reference.is_empty()).then(|| reference.to_owned())
 }
 
 /// The Ponto transaction id as a key for telling whether two transactions are the same:
@@ -218,5 +239,57 @@ mod tests {
         assert!(StatementId::parse("").is_err());
         assert!(StatementId::parse(&"x".repeat(36)).is_err());
         assert!(StatementId::parse("a b").is_err());
+    }
+
+    /// The code before its fast path, kept to test it against.
+    mod reference {
+        use super::*;
+
+        pub fn ponto_id_reference(id: &str) -> Result<String, ConvertError> {
+            let reference: String = id.trim().chars().filter(|&c| c != '-').collect();
+            let problem = if reference.is_empty() {
+                Some("empty")
+            } else if reference.chars().count() > MAX_ID {
+                Some("longer than 35 characters without hyphens")
+            } else if !reference.chars().all(|c| c.is_ascii_graphic()) {
+                Some("only printable ASCII without spaces is allowed")
+            } else {
+                None
+            };
+            match problem {
+                Some(problem) => Err(ConvertError::InvalidField {
+                    transaction: crate::error::transaction_label(Some(id)),
+                    field: "id".to_owned(),
+                    value: crate::error::excerpt(id),
+                    problem: problem.to_owned(),
+                }),
+                None => Ok(reference),
+            }
+        }
+    }
+
+    mod fast_path_matches_the_reference {
+        use super::*;
+        use crate::test_strings::awkward_string;
+        use proptest::prelude::*;
+
+        fn id_like() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                "[ -~]{0,50}",
+                "[-]{0,3}[A-Za-z0-9-]{30,40}[-]{0,3}",
+                awkward_string(50),
+                "[ \t\n]{0,2}[a-f0-9-]{0,38}[ \t\n\u{A0}]{0,2}",
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1000))]
+
+            #[test]
+            fn ponto_id_reference_matches(id in id_like()) {
+                prop_assert_eq!(ponto_id_reference(&id), reference::ponto_id_reference(&id));
+            }
+        }
     }
 }
