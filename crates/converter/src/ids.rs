@@ -110,22 +110,24 @@ pub fn ponto_id_reference(id: &str) -> Result<String, ConvertError> {
     }
 }
 
-/// [`ponto_id_reference`] of the usual id, printable ASCII and short enough, gathered on
-/// the stack in one pass; `None` for anything the general code must look at (and refuse).
+/// [`ponto_id_reference`] of the usual id, printable ASCII and short enough, copied a
+/// piece between hyphens at a time in one pass; `None` for anything the general code
+/// must look at (and refuse).
 fn graphic_ascii_reference(id: &str) -> Option<String> {
-    let mut kept = [0; MAX_ID];
-    let mut len = 0;
-    for b in id.trim().bytes() {
+    let id = id.trim();
+    let mut reference = String::with_capacity(id.len());
+    let mut piece_start = 0;
+    for (i, b) in id.bytes().enumerate() {
         if !b.is_ascii_graphic() {
             return None;
         }
-        if b != b'-' {
-            *kept.get_mut(len)? = b;
-            len += 1;
+        if b == b'-' {
+            reference.push_str(id.get(piece_start..i)?);
+            piece_start = i + 1;
         }
     }
-    let reference = std::str::from_utf8(kept.get(..len)?).ok()?;
-    (!reference.is_empty()).then(|| reference.to_owned())
+    reference.push_str(id.get(piece_start..)?);
+    (!reference.is_empty() && reference.len() <= MAX_ID).then_some(reference)
 }
 
 /// The Ponto transaction id as a key for telling whether two transactions are the same:

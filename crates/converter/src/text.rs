@@ -193,15 +193,23 @@ pub fn split_text(text: &str, max: usize) -> Vec<String> {
 /// [`split_text`] of an owned text: a text that is one piece already (the usual
 /// remittance) becomes that piece without being copied.
 pub(crate) fn split_owned(text: String, max: usize) -> Vec<String> {
-    let bytes = text.as_bytes();
-    let single_spaced = !text.is_empty()
-        && !text.starts_with(' ')
-        && !text.ends_with(' ')
-        && !bytes.windows(2).any(|pair| pair == b"  ");
-    if single_spaced && fits_chars(&text, max.max(1)) {
+    if is_single_spaced(&text) && fits_chars(&text, max.max(1)) {
         return vec![text];
     }
     split_text(&text, max)
+}
+
+/// Whether `text` is words separated by single spaces, without a space at either end.
+fn is_single_spaced(text: &str) -> bool {
+    let mut previous_space = true;
+    for b in text.bytes() {
+        let space = b == b' ';
+        if space && previous_space {
+            return false;
+        }
+        previous_space = space;
+    }
+    !previous_space
 }
 
 /// Joins the present, non-empty parts with `separator`.

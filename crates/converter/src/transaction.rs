@@ -42,10 +42,10 @@ pub fn map_transaction(
     tx: &ponto::Transaction,
     ctx: &AccountContext,
 ) -> Result<MappedTransaction, ConvertError> {
-    let label = transaction_label(tx.id.as_deref());
-    check_text_sizes(tx, &label)?;
+    let label = Label(tx.id.as_deref());
+    check_text_sizes(tx, label)?;
     let missing = |field: &str| ConvertError::MissingField {
-        transaction: label.clone(),
+        transaction: label.text(),
         field: field.to_owned(),
     };
     let ponto_id = tx
@@ -60,19 +60,14 @@ pub fn map_transaction(
     let execution = a
         .execution_date
         .ok_or_else(|| missing("attributes.executionDate"))?;
-    check_currency(a.currency.as_deref(), ctx, &label)?;
-    let source = AmountSource {
-        resource: &label,
-        field: "attributes.amount",
-        currency: &ctx.currency,
-    };
-    let unsigned = unsigned_amount(amount, ctx.minor_units, &source)?;
+    check_currency(a.currency.as_deref(), ctx, label)?;
+    let unsigned = booked_amount(amount, ctx, label)?;
     let direction = CreditDebit::of(amount);
-    let booking_date = camt_date(execution, "attributes.executionDate", ctx, &label)?;
+    let booking_date = camt_date(execution, "attributes.executionDate", ctx, label)?;
     let value_date = match a.value_date {
         // Usually the same instant: the same day, without a second zone lookup.
         Some(value) if value == execution => booking_date,
-        Some(value) => camt_date(value, "attributes.valueDate", ctx, &label)?,
+        Some(value) => camt_date(value, "attributes.valueDate", ctx, label)?,
         None => booking_date,
     };
 
@@ -159,9 +154,20 @@ pub fn map_transaction(
     })
 }
 
+/// How the transaction is named in its errors, built only for an error: this runs for
+/// every transaction, and almost none has one.
+#[derive(Clone, Copy)]
+struct Label<'a>(Option<&'a str>);
+
+impl Label<'_> {
+    fn text(self) -> String {
+        transaction_label(self.0)
+    }
+}
+
 /// Every text field Ponto sends, with its JSON path, so that an absurdly long one is
 /// refused before any cleaning or splitting works through it.
-fn check_text_sizes(tx: &ponto::Transaction, label: &str) -> Result<(), ConvertError> {
+fn check_text_sizes(tx: &ponto::Transaction, label: Label) -> Result<(), ConvertError> {
     let a = &tx.attributes;
     let fields = [
         ("type", &tx.kind),
@@ -205,9 +211,33 @@ fn check_text_sizes(tx: &ponto::Transaction, label: &str) -> Result<(), ConvertE
     if !fields.iter().any(|(_, value)| too_long(value)) {
         return Ok(());
     }
+    let label = label.text();
     fields
         .into_iter()
-        .try_for_each(|(field, value)| check_input_size(label, field, value.as_deref()))
+        .try_for_each(|(field, value)| check_input_size(&label, field, value.as_deref()))
+}
+
+/// `attributes.amount` with exactly the currency's minor units. Mapped unnamed first:
+/// the label is built only when there is an error to name it in, by mapping the same
+/// amount again (the result depends on nothing else).
+fn booked_amount(
+    amount: Decimal,
+    ctx: &AccountContext,
+    label: Label,
+) -> Result<Decimal, ConvertError> {
+    let unnamed = AmountSource {
+        resource: "",
+        field: "attributes.amount",
+        currency: &ctx.currency,
+    };
+    unsigned_amount(amount, ctx.minor_units, &unnamed).or_else(|_| {
+        let resource = label.text();
+        let named = AmountSource {
+            resource: &resource,
+            ..unnamed
+        };
+        unsigned_amount(amount, ctx.minor_units, &named)
+    })
 }
 
 /// The calendar day of `instant` in the bank's zone, refused here (as bad data of this
@@ -216,14 +246,14 @@ fn camt_date(
     instant: DateTime<Utc>,
     field: &str,
     ctx: &AccountContext,
-    label: &str,
+    label: Label,
 ) -> Result<NaiveDate, ConvertError> {
     let day = local_date(instant, ctx.time_zone);
     if (MIN_CAMT_YEAR..=MAX_CAMT_YEAR).contains(&day.year()) {
         return Ok(day);
     }
     Err(ConvertError::DateOutOfRange {
-        resource: label.to_owned(),
+        resource: label.text(),
         field: field.to_owned(),
         value: instant.to_rfc3339(),
         date: day.to_string(),
@@ -235,11 +265,11 @@ fn camt_date(
 fn check_currency(
     currency: Option<&str>,
     ctx: &AccountContext,
-    label: &str,
+    label: Label,
 ) -> Result<(), ConvertError> {
     match currency.map(str::trim).filter(|c| !c.is_empty()) {
         Some(c) if !c.eq_ignore_ascii_case(&ctx.currency) => Err(ConvertError::CurrencyMismatch {
-            transaction: label.to_owned(),
+            transaction: label.text(),
             account_currency: ctx.currency.clone(),
             transaction_currency: excerpt(c),
         }),
