@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
+use std::cell::RefCell;
 
 /// The years `xs:date` can hold as our writer writes them (four digits, no year 0).
 pub const MIN_CAMT_YEAR: i32 = 1;
@@ -12,6 +13,32 @@ pub const MAX_CAMT_YEAR: i32 = 9999;
 /// The calendar date of `instant` in the bank's zone.
 pub fn local_date(instant: DateTime<Utc>, zone: Tz) -> NaiveDate {
     instant.with_timezone(&zone).date_naive()
+}
+
+/// [`local_date`], remembered for the instants this thread saw last. Banks that book
+/// by day send the same local midnight for every transaction of the day, so a bundle
+/// has few distinct instants, while the zone lookup (a binary search over the zone's
+/// transitions) cost ~360 instructions a transaction. The table keeps a pure function
+/// of its key (zone and instant), overwritten slot by slot, so it always gives what
+/// [`local_date`] gives.
+pub(crate) fn recent_local_date(instant: DateTime<Utc>, zone: Tz) -> NaiveDate {
+    type Slot = Option<(Tz, DateTime<Utc>, NaiveDate)>;
+    const SLOTS: usize = 1024;
+    thread_local! {
+        static RECENT: RefCell<[Slot; SLOTS]> = const { RefCell::new([None; SLOTS]) };
+    }
+    // Fibonacci hashing: midnights are multiples of an hour, so the low bits alone
+    // would pile them into a few slots. A negative timestamp wraps, which is as good.
+    let hash = (instant.timestamp() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let slot = (hash >> 54) as usize % SLOTS;
+    RECENT.with_borrow_mut(|recent| match recent[slot] {
+        Some((seen_zone, seen, day)) if seen_zone == zone && seen == instant => day,
+        _ => {
+            let day = local_date(instant, zone);
+            recent[slot] = Some((zone, instant, day));
+            day
+        }
+    })
 }
 
 /// The first instant of `day` in `zone`, with its offset. Midnight may not exist on a
@@ -94,6 +121,47 @@ mod tests {
         assert_eq!(start.to_rfc3339(), "2024-03-31T00:00:00+01:00");
         let end = end_of_day(date("2024-03-31"), Brussels);
         assert_eq!(end.to_rfc3339(), "2024-03-31T23:59:59+02:00");
+    }
+
+    mod recent_local_date_is_local_date {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn zone() -> impl Strategy<Value = Tz> {
+            prop::sample::select(vec![
+                Brussels,
+                chrono_tz::America::Santiago,
+                chrono_tz::Australia::Lord_Howe,
+                chrono_tz::Pacific::Kiritimati,
+                chrono_tz::UTC,
+            ])
+        }
+
+        fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+            prop_oneof![
+                // Midnights and hours, as date-only banks send them: many repeats.
+                (0i64..2000, 0i64..24)
+                    .prop_map(|(day, hour)| 1_600_000_000 + day * 86_400 + hour * 3_600),
+                // Any second of years 0 to 9999.
+                -62_167_219_200i64..253_402_300_800,
+            ]
+            .prop_flat_map(|seconds| (Just(seconds), 0u32..2))
+            .prop_map(|(seconds, nanos)| {
+                DateTime::from_timestamp(seconds, nanos).unwrap_or_default()
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(500))]
+
+            #[test]
+            fn for_any_sequence_of_lookups(lookups in prop::collection::vec((instant(), zone()), 1..60)) {
+                // Twice over, so the second round finds what the first remembered.
+                for (instant, zone) in lookups.iter().chain(&lookups) {
+                    prop_assert_eq!(recent_local_date(*instant, *zone), local_date(*instant, *zone));
+                }
+            }
+        }
     }
 
     #[test]

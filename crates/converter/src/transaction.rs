@@ -5,7 +5,7 @@ use crate::bank_codes::bank_transaction_code;
 use crate::charges::charges;
 use crate::context::AccountContext;
 use crate::counterparty::{counterpart_account, creditor_id, related_parties};
-use crate::dates::{MAX_CAMT_YEAR, MIN_CAMT_YEAR, local_date};
+use crate::dates::{MAX_CAMT_YEAR, MIN_CAMT_YEAR, recent_local_date};
 use crate::error::{ConvertError, excerpt, transaction_label};
 use crate::ids::ponto_id_reference;
 use crate::labels::{LabelSources, additional_transaction_info};
@@ -248,7 +248,7 @@ fn camt_date(
     ctx: &AccountContext,
     label: Label,
 ) -> Result<NaiveDate, ConvertError> {
-    let day = local_date(instant, ctx.time_zone);
+    let day = recent_local_date(instant, ctx.time_zone);
     if (MIN_CAMT_YEAR..=MAX_CAMT_YEAR).contains(&day.year()) {
         return Ok(day);
     }
