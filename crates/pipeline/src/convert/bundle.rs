@@ -55,11 +55,32 @@ pub struct BundleTransaction {
 /// Opens a bundle and reads its head; the transactions are then read with
 /// [`Transactions::for_each`] (which may run on another thread).
 pub fn open(path: &Path) -> Result<(BundleHead, Transactions), BundleError> {
+    open_with(path, Reading::default())
+}
+
+/// How the scanner reads: tests shrink the chunk and switch the one-pass parse off to
+/// compare it with the scan-then-parse path it shortcuts.
+#[derive(Clone, Copy)]
+struct Reading {
+    chunk: usize,
+    one_pass: bool,
+}
+
+impl Default for Reading {
+    fn default() -> Self {
+        Reading {
+            chunk: CHUNK,
+            one_pass: true,
+        }
+    }
+}
+
+fn open_with(path: &Path, reading: Reading) -> Result<(BundleHead, Transactions), BundleError> {
     let file = File::open(path).map_err(|source| BundleError::Io {
         file: path.to_owned(),
         source,
     })?;
-    let mut scanner = Scanner::new(file, path.to_owned());
+    let mut scanner = Scanner::new(file, path.to_owned(), reading);
     let layout = scanner.read_head()?;
     let Some(array_start) = layout.transactions_at else {
         return Err(scanner.missing("transactions"));
@@ -125,23 +146,29 @@ struct Layout {
 struct Scanner {
     file: File,
     path: PathBuf,
+    reading: Reading,
     buf: Vec<u8>,
     /// Read position inside `buf`.
     pos: usize,
     /// File offset of `buf[0]`.
     base: u64,
     eof: bool,
+    /// How many bytes to check as UTF-8 for the next transaction: see
+    /// [`Self::parse_buffered_transaction`].
+    window: usize,
 }
 
 impl Scanner {
-    fn new(file: File, path: PathBuf) -> Self {
+    fn new(file: File, path: PathBuf, reading: Reading) -> Self {
         Scanner {
             file,
             path,
-            buf: Vec::with_capacity(CHUNK),
+            reading,
+            buf: Vec::with_capacity(reading.chunk),
             pos: 0,
             base: 0,
             eof: false,
+            window: 4096,
         }
     }
 
@@ -172,10 +199,11 @@ impl Scanner {
                 self.pos = 0;
             }
             let old = self.buf.len();
-            self.buf.resize(old + CHUNK, 0);
-            let read = self
-                .file
-                .read(&mut self.buf[old..])
+            self.buf.reserve(self.reading.chunk);
+            // Into the spare capacity: zeroing a chunk first cost as much as reading it.
+            let read = (&mut self.file)
+                .take(self.reading.chunk as u64)
+                .read_to_end(&mut self.buf)
                 .map_err(|e| BundleError::Io {
                     file: self.path.to_owned(),
                     source: e,
@@ -187,7 +215,6 @@ impl Scanner {
                     return Err(e);
                 }
             };
-            self.buf.truncate(old + read);
             if read == 0 {
                 self.eof = true;
             }
@@ -361,11 +388,11 @@ impl Scanner {
             return Ok(());
         }
         for index in 0.. {
-            let path = format!("transactions[{index}]");
-            let transaction = self
-                .parse_value::<LeanTransaction>(&path)
-                .map_err(|e| E::from(within(e, &path)))?
-                .into_resource();
+            let transaction = match self.parse_buffered_transaction().map_err(E::from)? {
+                Some(lean) => lean,
+                None => self.parse_transaction(index).map_err(E::from)?,
+            }
+            .into_resource();
             each(BundleTransaction { index, transaction })?;
             match self.peek_non_ws().map_err(E::from)? {
                 Some(b',') => self.pos += 1,
@@ -378,6 +405,50 @@ impl Scanner {
             }
         }
         Ok(())
+    }
+
+    /// The common case, parsed in one pass straight from the buffer: a transaction
+    /// object that is whole in it and valid. `None` for anything else (cut by the end
+    /// of the buffer, or wrong in any way), which [`Self::parse_transaction`] then
+    /// reads and explains. Whatever serde accepts here ends where the scanner would
+    /// have ended it (a valid object's braces match), so both paths give the same
+    /// transaction and stop at the same byte.
+    ///
+    /// serde reads from a `&str` checked as UTF-8 in one go: checking every string
+    /// of a transaction apart (what it does with bytes) cost more than parsing them.
+    /// The check covers a window a little longer than the last transaction, grown
+    /// while a transaction runs past it.
+    fn parse_buffered_transaction(&mut self) -> Result<Option<LeanTransaction>, BundleError> {
+        if !self.reading.one_pass || self.peek_non_ws()? != Some(b'{') {
+            return Ok(None);
+        }
+        let rest = &self.buf[self.pos..];
+        let mut window = self.window.min(rest.len());
+        loop {
+            let (text, whole) = utf8_prefix(&rest[..window]);
+            let mut stream =
+                serde_json::Deserializer::from_str(text).into_iter::<LeanTransaction>();
+            match stream.next() {
+                Some(Ok(lean)) => {
+                    let length = stream.byte_offset();
+                    self.pos += length;
+                    self.window = length + length / 4 + 64;
+                    return Ok(Some(lean));
+                }
+                Some(Err(e)) if e.is_eof() && whole && window < rest.len() => {
+                    window = window.saturating_mul(2).min(rest.len());
+                }
+                _ => return Ok(None),
+            }
+        }
+    }
+
+    /// Scans the transaction's extent first, then parses it: the path that reads values
+    /// of any size and words every error with its JSON path.
+    fn parse_transaction(&mut self, index: usize) -> Result<LeanTransaction, BundleError> {
+        let path = format!("transactions[{index}]");
+        self.parse_value::<LeanTransaction>(&path)
+            .map_err(|e| within(e, &path))
     }
 
     fn io(&self, source: io::Error) -> BundleError {
@@ -485,6 +556,19 @@ fn deserialize_at<T: DeserializeOwned>(bytes: &[u8], path: &str) -> Result<T, (S
         }
         (full, problem)
     })
+}
+
+/// The longest valid UTF-8 start of `bytes`, and whether only the end of `bytes` (a
+/// character cut in two, or none) stopped it rather than an invalid byte.
+fn utf8_prefix(bytes: &[u8]) -> (&str, bool) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text, true),
+        Err(e) => {
+            let (valid, _) = bytes.split_at(e.valid_up_to());
+            let text = std::str::from_utf8(valid).unwrap_or_default();
+            (text, e.error_len().is_none())
+        }
+    }
 }
 
 /// Line and column (1-based) of a byte offset, found by reading the file again: only
@@ -634,5 +718,171 @@ mod tests {
                 "transaction {n}"
             );
         }
+    }
+}
+
+/// The one-pass parse against the scan-then-parse path it shortcuts, and the fast
+/// instants against chrono, on bundles and texts built to hit their edges.
+#[cfg(test)]
+mod differential {
+    use super::*;
+    use proptest::prelude::*;
+    use std::io::Write;
+
+    const KEYS: &[&str] = &[
+        "type",
+        "id",
+        "attributes",
+        "relationships",
+        "meta",
+        "other",
+        "ty\\u0070e",
+    ];
+    const ATTRIBUTE_KEYS: &[&str] = &[
+        "amount",
+        "currency",
+        "valueDate",
+        "executionDate",
+        "createdAt",
+        "updatedAt",
+        "remittanceInformation",
+        "counterpartName",
+        "fee",
+        "digest",
+        "amo\\u0075nt",
+        "unknownAttribute",
+    ];
+    const VALUES: &[&str] = &[
+        "\"EUR\"",
+        "null",
+        "1.25",
+        "-0.5e3",
+        "\"12.10\"",
+        "true",
+        "[]",
+        "{\"a\":[1,2,{\"b\":null}],\"c\":\"}\"}",
+        "\"2024-01-25T19:33:18.000Z\"",
+        "\"2024-01-25T19:33:18+00:00\"",
+        "\"2024-02-30T00:00:00Z\"",
+        "\"2024-01-25 19:33:18Z\"",
+        "\"2024-01-25T19:33:60Z\"",
+        "\"quote \\\" and \\\\ and {[\"",
+        "\"\u{e9}t\u{e9} \\u00e9\"",
+        "\"transaction\"",
+    ];
+
+    /// A bundle text: fields picked from the lists above (so keys repeat, types are
+    /// wrong, dates odd), the head before or after the transactions.
+    fn bundle_text() -> impl Strategy<Value = String> {
+        let attribute = (0..ATTRIBUTE_KEYS.len(), 0..VALUES.len())
+            .prop_map(|(k, v)| format!("\"{}\":{}", ATTRIBUTE_KEYS[k], VALUES[v]));
+        let attributes = prop::collection::vec(attribute, 0..6)
+            .prop_map(|fields| format!("{{{}}}", fields.join(",")));
+        let field = prop_oneof![
+            3 => attributes.prop_map(|a| format!("\"attributes\":{a}")),
+            2 => (0..KEYS.len(), 0..VALUES.len())
+                .prop_map(|(k, v)| format!("\"{}\":{}", KEYS[k], VALUES[v])),
+        ];
+        let transaction = prop_oneof![
+            8 => prop::collection::vec(field, 0..5)
+                .prop_map(|fields| format!("{{ {} }}", fields.join(" , "))),
+            1 => (0..VALUES.len()).prop_map(|v| VALUES[v].to_owned()),
+        ];
+        (prop::collection::vec(transaction, 0..12), any::<bool>()).prop_map(
+            |(transactions, head_first)| {
+                let head = "\"account\":{\"attributes\":{\"currency\":\"EUR\"}},\
+                            \"financialInstitution\":null";
+                let array = format!("\"transactions\":[\n{}\n]", transactions.join(",\n"));
+                if head_first {
+                    format!("{{{head},{array}}}")
+                } else {
+                    format!("{{{array},{head}}}")
+                }
+            },
+        )
+    }
+
+    /// A bundle, perhaps broken by one byte inserted, removed or the end cut off.
+    fn damaged_bundle() -> impl Strategy<Value = Vec<u8>> {
+        let damage = prop_oneof![
+            2 => Just(None),
+            1 => (any::<prop::sample::Index>(), prop::sample::select(
+                b"{}[]\",:\\ x1\xC3\xA9".to_vec()))
+                .prop_map(|(at, byte)| Some((at, Some(byte)))),
+            1 => any::<prop::sample::Index>().prop_map(|at| Some((at, None))),
+        ];
+        (bundle_text(), damage, any::<bool>()).prop_map(|(text, damage, cut)| {
+            let mut bytes = text.into_bytes();
+            match damage {
+                Some((at, Some(byte))) => bytes.insert(at.index(bytes.len() + 1), byte),
+                Some((at, None)) if cut => bytes.truncate(at.index(bytes.len())),
+                Some((at, None)) if !bytes.is_empty() => {
+                    bytes.remove(at.index(bytes.len()));
+                }
+                _ => {}
+            }
+            bytes
+        })
+    }
+
+    /// Everything a reader makes of a bundle, errors as their messages.
+    fn read_all(path: &Path, reading: Reading) -> (Vec<(usize, Transaction)>, Option<String>) {
+        let (_, rest) = match open_with(path, reading) {
+            Ok(opened) => opened,
+            Err(e) => return (Vec::new(), Some(e.to_string())),
+        };
+        let mut seen = Vec::new();
+        let outcome = rest.for_each(|item: BundleTransaction| {
+            seen.push((item.index, item.transaction));
+            Ok::<(), BundleError>(())
+        });
+        (seen, outcome.err().map(|e| e.to_string()))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn one_pass_reads_as_scan_then_parse(
+            bundle in damaged_bundle(),
+            chunk in prop::sample::select(vec![7usize, 64, 301, 4096, CHUNK]),
+        ) {
+            let mut file = tempfile::NamedTempFile::new().expect("temp file");
+            file.write_all(&bundle).expect("write");
+            let reference = read_all(file.path(), Reading { chunk: CHUNK, one_pass: false });
+            for one_pass in [false, true] {
+                let read = read_all(file.path(), Reading { chunk, one_pass });
+                prop_assert_eq!(&read, &reference, "chunk {} one pass {}", chunk, one_pass);
+            }
+        }
+
+        #[test]
+        fn instants_read_as_chrono_reads_them(text in instant_like()) {
+            let json = serde_json::json!({ "valueDate": text }).to_string();
+            let ours = serde_json::from_str::<ponto::TransactionAttributes>(&json)
+                .map(|a| a.value_date)
+                .map_err(|e| e.to_string());
+            #[derive(serde::Deserialize)]
+            #[serde(rename_all = "camelCase")]
+            struct Chrono {
+                value_date: Option<chrono::DateTime<chrono::Utc>>,
+            }
+            let chrono = serde_json::from_str::<Chrono>(&json)
+                .map(|a| a.value_date)
+                .map_err(|e| e.to_string());
+            prop_assert_eq!(ours, chrono);
+        }
+    }
+
+    /// Arbitrary text, and instants in the common shape with a part replaced by
+    /// arbitrary digits or characters (invalid days, hours, cut or long fractions, other
+    /// zones and separators).
+    fn instant_like() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{0,11})?(Z|z|\\+00:00|-00:00|\\+01:00|UTC|)",
+            "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-4]):[0-5][0-9]:[0-6][0-9](\\.[0-9]{1,9})?(Z|\\+00:00)",
+            "[0-9+-]{4,6}-.{1,3}-[0-9]{1,3}T.{0,3}:[0-9]{2}:[0-9]{2}.{0,12}",
+        ]
     }
 }
