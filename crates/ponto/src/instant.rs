@@ -44,6 +44,13 @@ impl de::Visitor<'_> for InstantVisitor {
     }
 }
 
+/// The instant written in the common exact shape (see [`parse_common`]); `None` for
+/// any other text, which chrono may still accept: for readers that parse the rest
+/// through serde.
+pub fn parse_exact(text: &str) -> Option<DateTime<Utc>> {
+    parse_common(text.as_bytes())
+}
+
 /// What chrono's `Deserialize for DateTime<Utc>` does with a string.
 fn parse_like_chrono(value: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
     value

@@ -21,7 +21,7 @@ pub mod document;
 mod endpoint;
 mod error;
 mod error_body;
-mod instant;
+pub mod instant;
 mod paging;
 pub mod raw;
 #[cfg(feature = "client")]

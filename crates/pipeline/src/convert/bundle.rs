@@ -4,6 +4,8 @@
 //! structural scanner walks the top-level object in chunks and hands each transaction's
 //! bytes to serde one at a time. Memory stays at one chunk plus one transaction.
 
+mod quick;
+
 use ponto::{Account, FinancialInstitution, Transaction};
 use serde::de::DeserializeOwned;
 use std::fs::File;
@@ -426,13 +428,15 @@ impl Scanner {
         let mut window = self.window.min(rest.len());
         loop {
             let (text, whole) = utf8_prefix(&rest[..window]);
+            if let Some((lean, length)) = quick::transaction(text) {
+                self.advance_past_transaction(length);
+                return Ok(Some(lean));
+            }
             let mut stream =
                 serde_json::Deserializer::from_str(text).into_iter::<LeanTransaction>();
             match stream.next() {
                 Some(Ok(lean)) => {
-                    let length = stream.byte_offset();
-                    self.pos += length;
-                    self.window = length + length / 4 + 64;
+                    self.advance_past_transaction(stream.byte_offset());
                     return Ok(Some(lean));
                 }
                 Some(Err(e)) if e.is_eof() && whole && window < rest.len() => {
@@ -441,6 +445,11 @@ impl Scanner {
                 _ => return Ok(None),
             }
         }
+    }
+
+    fn advance_past_transaction(&mut self, length: usize) {
+        self.pos += length;
+        self.window = length + length / 4 + 64;
     }
 
     /// Scans the transaction's extent first, then parses it: the path that reads values
@@ -737,6 +746,8 @@ mod differential {
         "meta",
         "other",
         "ty\\u0070e",
+        "links",
+        "",
     ];
     const ATTRIBUTE_KEYS: &[&str] = &[
         "amount",
@@ -751,6 +762,10 @@ mod differential {
         "digest",
         "amo\\u0075nt",
         "unknownAttribute",
+        "description",
+        "endToEndId",
+        "cardReferenceType",
+        "tab\there",
     ];
     const VALUES: &[&str] = &[
         "\"EUR\"",
@@ -769,13 +784,36 @@ mod differential {
         "\"quote \\\" and \\\\ and {[\"",
         "\"\u{e9}t\u{e9} \\u00e9\"",
         "\"transaction\"",
+        "\"x\\u0041\\/y\"",
+        "\"tab\there\"",
+        "\"\"",
+        "\"  12.5 \"",
+        "01",
+        "1.",
+        "-",
+        ".5",
+        "1e5",
+        "1E+2",
+        "-0",
+        "1.5e-3",
+        "1e",
+        "nul",
+        "nullx",
+        "79228162514264337593543950336",
+        "{\"account\":{\"data\":{\"type\":\"account\",\"id\":\"x\"}}}",
     ];
 
     /// A bundle text: fields picked from the lists above (so keys repeat, types are
     /// wrong, dates odd), the head before or after the transactions.
     fn bundle_text() -> impl Strategy<Value = String> {
-        let attribute = (0..ATTRIBUTE_KEYS.len(), 0..VALUES.len())
-            .prop_map(|(k, v)| format!("\"{}\":{}", ATTRIBUTE_KEYS[k], VALUES[v]));
+        let value = prop_oneof![
+            8 => (0..VALUES.len()).prop_map(|v| VALUES[v].to_owned()),
+            1 => (0usize..140).prop_map(|depth| format!("{}{}", "[".repeat(depth), "]".repeat(depth))),
+            1 => (0usize..300).prop_map(|length| format!("\"{}\"", "y".repeat(length))),
+        ];
+        let space = prop::sample::select(vec!["", " ", "\n\t", "\r\n "]);
+        let attribute = (0..ATTRIBUTE_KEYS.len(), value, space)
+            .prop_map(|(k, v, w)| format!("{w}\"{}\"{w}:{w}{v}{w}", ATTRIBUTE_KEYS[k]));
         let attributes = prop::collection::vec(attribute, 0..6)
             .prop_map(|fields| format!("{{{}}}", fields.join(",")));
         let field = prop_oneof![
@@ -784,7 +822,8 @@ mod differential {
                 .prop_map(|(k, v)| format!("\"{}\":{}", KEYS[k], VALUES[v])),
         ];
         let transaction = prop_oneof![
-            8 => prop::collection::vec(field, 0..5)
+            6 => well_formed_transaction(),
+            4 => prop::collection::vec(field, 0..5)
                 .prop_map(|fields| format!("{{ {} }}", fields.join(" , "))),
             1 => (0..VALUES.len()).prop_map(|v| VALUES[v].to_owned()),
         ];
@@ -800,6 +839,85 @@ mod differential {
                 }
             },
         )
+    }
+
+    /// A transaction as Ponto writes them, each value of its field's type (mostly
+    /// valid, sometimes escaped, odd or null), keys in any order.
+    fn well_formed_transaction() -> impl Strategy<Value = String> {
+        let text = prop::sample::select(vec![
+            "\"EUR\"",
+            "null",
+            "\"Factuur 2024678 / klant 8909\"",
+            "\"\u{e9}t\u{e9} \u{1F600}\"",
+            "\"esc\\\"aped\"",
+            "\"\"",
+            "5",
+        ]);
+        let number = prop::sample::select(vec![
+            "1033.43",
+            "-12.50",
+            "0",
+            "-0.5e3",
+            "\"12.10\"",
+            "null",
+            "1e400",
+            "\"x\"",
+            "[1]",
+        ]);
+        let instant = prop::sample::select(vec![
+            "\"2024-01-25T00:00:00.000Z\"",
+            "\"2024-01-25T19:33:18+00:00\"",
+            "\"2024-01-25T19:33:18.5Z\"",
+            "\"2024-01-25T19:33:18+01:00\"",
+            "\"2024-02-30T00:00:00Z\"",
+            "null",
+            "7",
+        ]);
+        let text_keys = [
+            "currency",
+            "description",
+            "remittanceInformation",
+            "remittanceInformationType",
+            "counterpartName",
+            "counterpartReference",
+            "bankTransactionCode",
+            "proprietaryBankTransactionCode",
+            "endToEndId",
+            "purposeCode",
+            "mandateId",
+            "creditorId",
+            "additionalInformation",
+            "internalReference",
+            "digest",
+            "cardReference",
+            "cardReferenceType",
+        ];
+        let field = prop_oneof![
+            4 => (prop::sample::select(text_keys.to_vec()), text)
+                .prop_map(|(k, v)| format!("\"{k}\":{v}")),
+            1 => (prop::sample::select(vec!["amount", "fee"]), number)
+                .prop_map(|(k, v)| format!("\"{k}\":{v}")),
+            2 => (prop::sample::select(vec!["valueDate", "executionDate", "createdAt", "updatedAt"]), instant)
+                .prop_map(|(k, v)| format!("\"{k}\":{v}")),
+        ];
+        let relationships = prop::sample::select(vec![
+            "",
+            ",\"relationships\":{\"account\":{\"data\":{\"type\":\"account\",\"id\":\"x\"}}}",
+            ",\"meta\":[[[[[[[[[[{\"deep\":null}]]]]]]]]]]",
+            ",\"links\":{\"self\":\"https://api.myponto.com/accounts/a/transactions/bc52da6b-8439-4f03-aa5d-e5aa438acf62/with/a/very/long/path/that/goes/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on\"}",
+        ]);
+        (
+            prop::collection::vec(field, 0..12),
+            relationships,
+            any::<bool>(),
+        )
+            .prop_map(|(fields, relationships, typed)| {
+                let kind = if typed { "\"transaction\"" } else { "null" };
+                format!(
+                    "{{\"type\":{kind},\"id\":\"bc52da6b\",\"attributes\":{{{}}}{relationships}}}",
+                    fields.join(",")
+                )
+            })
     }
 
     /// A bundle, perhaps broken by one byte inserted, removed or the end cut off.
@@ -857,6 +975,19 @@ mod differential {
         }
 
         #[test]
+        fn the_quick_parser_reads_as_serde(text in well_formed_transaction()) {
+            let serde = serde_json::Deserializer::from_str(&text)
+                .into_iter::<LeanTransaction>()
+                .next()
+                .and_then(Result::ok)
+                .map(LeanTransaction::into_resource);
+            if let Some((lean, length)) = quick::transaction(&text) {
+                prop_assert_eq!(length, text.len());
+                prop_assert_eq!(Some(lean.into_resource()), serde);
+            }
+        }
+
+        #[test]
         fn instants_read_as_chrono_reads_them(text in instant_like()) {
             let json = serde_json::json!({ "valueDate": text }).to_string();
             let ours = serde_json::from_str::<ponto::TransactionAttributes>(&json)
@@ -872,6 +1003,24 @@ mod differential {
                 .map_err(|e| e.to_string());
             prop_assert_eq!(ours, chrono);
         }
+    }
+
+    /// The common transaction goes the quick way.
+    #[test]
+    fn a_common_transaction_is_read_quickly() {
+        let text = r#"{"type":"transaction","id":"bc52da6b-8439-4f03-aa5d-e5aa438acf62","attributes":{"amount":1033.43,"currency":"EUR","executionDate":"2024-01-25T00:00:00.000Z","valueDate":"2024-01-25T00:00:00.000Z","description":"SEPA overschrijving","mandateId":null,"fee":null,"createdAt":"2024-01-25T19:33:18.000Z"},"relationships":{"account":{"data":{"type":"account","id":"x"}}}}, {"#;
+        let (lean, length) = quick::transaction(text).expect("quick");
+        assert_eq!(&text[length..], ", {");
+        let attributes = &lean.attributes;
+        assert_eq!(
+            attributes.amount.map(|d| d.to_string()).as_deref(),
+            Some("1033.43")
+        );
+        assert_eq!(
+            attributes.description.as_deref(),
+            Some("SEPA overschrijving")
+        );
+        assert!(attributes.created_at.is_some() && attributes.fee.is_none());
     }
 
     /// Arbitrary text, and instants in the common shape with a part replaced by
