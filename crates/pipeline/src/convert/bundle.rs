@@ -1,8 +1,10 @@
 //! Reading bundles: `{"account": …, "financialInstitution": …, "transactions": […]}`.
 //!
 //! A bundle can hold a million transactions, so it is never loaded whole: a small
-//! structural scanner walks the top-level object in chunks and hands each transaction's
-//! bytes to serde one at a time. Memory stays at one chunk plus one transaction.
+//! structural scanner walks the top-level object in chunks, and each transaction is
+//! parsed where it lies in the chunk (by [`quick`] in its common shape, else by serde).
+//! A transaction that is cut by the chunk's end or wrong is scanned first, then parsed,
+//! which words its error. Memory stays at one chunk plus one transaction.
 
 mod quick;
 
@@ -409,15 +411,15 @@ impl Scanner {
         Ok(())
     }
 
-    /// The common case, parsed in one pass straight from the buffer: a transaction
-    /// object that is whole in it and valid. `None` for anything else (cut by the end
-    /// of the buffer, or wrong in any way), which [`Self::parse_transaction`] then
-    /// reads and explains. Whatever serde accepts here ends where the scanner would
-    /// have ended it (a valid object's braces match), so both paths give the same
-    /// transaction and stop at the same byte.
+    /// The common case, parsed in one pass straight from the buffer (by [`quick`],
+    /// else by serde): a transaction object that is whole in it and valid. `None` for
+    /// anything else (cut by the end of the buffer, or wrong in any way), which
+    /// [`Self::parse_transaction`] then reads and explains. Whatever serde accepts
+    /// here ends where the scanner would have ended it (a valid object's braces
+    /// match), so both paths give the same transaction and stop at the same byte.
     ///
-    /// serde reads from a `&str` checked as UTF-8 in one go: checking every string
-    /// of a transaction apart (what it does with bytes) cost more than parsing them.
+    /// Both read a `&str` checked as UTF-8 in one go: checking every string of a
+    /// transaction apart (what serde does with bytes) cost more than parsing them.
     /// The check covers a window a little longer than the last transaction, grown
     /// while a transaction runs past it.
     fn parse_buffered_transaction(&mut self) -> Result<Option<LeanTransaction>, BundleError> {
@@ -904,6 +906,15 @@ mod differential {
             "",
             ",\"relationships\":{\"account\":{\"data\":{\"type\":\"account\",\"id\":\"x\"}}}",
             ",\"meta\":[[[[[[[[[[{\"deep\":null}]]]]]]]]]]",
+            ",\"meta\":[[[[[[[[[[[[[[[[[[[[{\"deeper\":true}]]]]]]]]]]]]]]]]]]]]",
+            ",\"meta\":{\"a\":tru}",
+            ",\"meta\":{\"a\":[1,]}",
+            ",\"meta\":{\"a\":01}",
+            ",\"meta\":{\"a\":-1.5E+3,\"a\":false,\"b\":[null,\"\",{}]}",
+            ",\"meta\":{\"a\":1.}",
+            ",\"meta\":{\"esc\\\"aped\":\"v\\u0041\"}",
+            ",\"meta\":{\"a\" 1}",
+            ",\"meta\":{,}",
             ",\"links\":{\"self\":\"https://api.myponto.com/accounts/a/transactions/bc52da6b-8439-4f03-aa5d-e5aa438acf62/with/a/very/long/path/that/goes/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on\"}",
         ]);
         (

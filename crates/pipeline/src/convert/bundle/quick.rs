@@ -1,6 +1,7 @@
 //! A parser for the one shape bundle transactions nearly always have: an object of
 //! known keys with plain strings (no escapes), plain numbers, `null`s, instants in
-//! their common exact shape, and small unknown values (`relationships`).
+//! their common exact shape, and unknown values (`relationships`) that are plain or
+//! small.
 //!
 //! serde's generic machinery cost ~14,000 instructions per transaction, most of it
 //! per string. This reads the same bytes directly and gives up (`None`) at anything
@@ -35,7 +36,7 @@ pub(super) fn transaction(text: &str) -> Option<(LeanTransaction, usize)> {
                 seen.first(2)?;
                 attributes = Some(cursor.attributes()?);
             }
-            _ => cursor.skip_small_value()?,
+            _ => cursor.skip_value()?,
         }
         Some(())
     })?;
@@ -65,6 +66,9 @@ impl Seen {
 /// Unknown values are skipped by serde itself (so validated alike) when shorter than
 /// this: too short to nest as deep as serde's recursion limit allows in there.
 const SMALL_VALUE: usize = 200;
+
+/// How deep plain unknown values may nest to be skipped here; serde allows over 120.
+const PLAIN_DEPTH: u32 = 16;
 
 struct Cursor<'a> {
     text: &'a str,
@@ -196,6 +200,60 @@ impl<'a> Cursor<'a> {
         (count > 0).then_some(())
     }
 
+    /// An unknown value: skipped here when plain (see [`Self::skip_plain_value`]),
+    /// else by serde.
+    fn skip_value(&mut self) -> Option<()> {
+        let start = self.at;
+        if self.skip_plain_value(PLAIN_DEPTH).is_some() {
+            return Some(());
+        }
+        self.at = start;
+        self.skip_small_value()
+    }
+
+    /// A value of plain strings, numbers, literals, objects and arrays, nested at most
+    /// `depth` deep (far below serde's limit): validated as serde validates what it
+    /// skips, for the shapes it accepts. `None` for anything else.
+    fn skip_plain_value(&mut self, depth: u32) -> Option<()> {
+        match self.peek()? {
+            b'"' => {
+                self.plain_string()?;
+            }
+            b'{' => self.object(|cursor, _| cursor.skip_plain_value(depth.checked_sub(1)?))?,
+            b'[' => self.array(|cursor| cursor.skip_plain_value(depth.checked_sub(1)?))?,
+            b'n' => self.literal(b"null")?,
+            b't' => self.literal(b"true")?,
+            b'f' => self.literal(b"false")?,
+            _ => self.number()?,
+        }
+        Some(())
+    }
+
+    fn array(&mut self, mut element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.eat(b'[')?;
+        if self.peek()? == b']' {
+            self.at += 1;
+            return Some(());
+        }
+        loop {
+            element(self)?;
+            match self.peek()? {
+                b',' => self.at += 1,
+                b']' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        self.bytes()[self.at..]
+            .starts_with(word)
+            .then(|| self.at += word.len())
+    }
+
     /// Any value, validated and skipped by serde as it skips unknown fields.
     fn skip_small_value(&mut self) -> Option<()> {
         self.peek()?;
@@ -308,7 +366,7 @@ impl<'a> Cursor<'a> {
                     seen.first(22)?;
                     a.updated_at = cursor.instant()?;
                 }
-                _ => cursor.skip_small_value()?,
+                _ => cursor.skip_value()?,
             }
             Some(())
         })?;
