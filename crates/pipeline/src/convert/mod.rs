@@ -317,10 +317,13 @@ fn convert_bundle(
         source,
     };
     let Collected {
-        mut groups,
-        mut count,
-        skipped_pending,
-        places,
+        tallies:
+            Tallies {
+                mut groups,
+                mut count,
+                skipped_pending,
+                places,
+            },
         entries,
         sightings,
     } = read_and_sort(
@@ -441,23 +444,37 @@ impl From<ConvertFailure> for ReadStop {
     }
 }
 
-/// A booked transaction mapped, or a pending one skipped.
-enum Read {
-    Mapped(Box<MappedItem>),
-    Pending,
+/// Entries rendered by the mapping stage, handed to the sorting one a batch at a time:
+/// their XML one after the other in one buffer, so a batch costs two allocations (and
+/// the sorting stage hands its buffers back to be filled again).
+#[derive(Default)]
+struct Rendered {
+    xml: Vec<u8>,
+    entries: Vec<RenderedEntry>,
 }
 
-/// A mapped transaction with its place in booking order and the digest of its content
-/// (worked out on the mapping thread, to spare the one that sorts).
-struct MappedItem {
-    mapped: MappedTransaction,
+struct RenderedEntry {
     key: EntryKey,
+    /// Where its XML ends in [`Rendered::xml`] (it starts where the previous one ends).
+    end: usize,
+    /// The digest of its content, for the duplicate check.
     content: u64,
 }
 
-/// Pass one as a pipeline of three threads — scan and parse, map, render and sort —
-/// over bounded channels, so memory stays flat and the two cores share the work
-/// whatever the balance of the stages. Sort runs go to unnamed files in `dir`.
+/// What the mapping stage counts: the statements in the making, and transactions.
+#[derive(Default)]
+struct Tallies {
+    groups: Groups,
+    count: u64,
+    skipped_pending: u64,
+    /// Transactions in the bundle, pending ones included.
+    places: u64,
+}
+
+/// Pass one as a pipeline of three threads — scan and parse; map, count and render;
+/// sort — over bounded channels, so memory stays flat and the two cores share the
+/// work. Each entry is mapped, rendered and dropped on one thread: the allocator frees
+/// fastest on the thread that allocated. Sort runs go to unnamed files in `dir`.
 fn read_and_sort(
     path: &Path,
     grouping: Grouping,
@@ -471,7 +488,8 @@ fn read_and_sort(
     };
     std::thread::scope(|scope| {
         let (parsed_tx, parsed_rx) = mpsc::sync_channel::<Vec<BundleTransaction>>(4);
-        let (mapped_tx, mapped_rx) = mpsc::sync_channel::<Vec<Read>>(4);
+        let (rendered_tx, rendered_rx) = mpsc::sync_channel::<Rendered>(4);
+        let (spare_tx, spare_rx) = mpsc::channel::<Rendered>();
         let parser = std::thread::Builder::new()
             .name("bundle-parse".into())
             .spawn_scoped(scope, move || {
@@ -483,33 +501,61 @@ fn read_and_sort(
         let mapper = std::thread::Builder::new()
             .name("bundle-map".into())
             .spawn_scoped(scope, move || {
-                let mut batch = Batcher::new(mapped_tx);
+                let mut stage = MapStage {
+                    path,
+                    grouping,
+                    ctx,
+                    tallies: Tallies::default(),
+                    batch: Rendered::default(),
+                    next: rendered_tx,
+                    spare: spare_rx,
+                };
                 for item in parsed_rx.iter().flatten() {
-                    batch.push(read_one(path, &item, ctx)?)?;
+                    stage.take(&item)?;
                 }
-                batch.finish()
+                stage.finish()
             })
             .map_err(spawn_failure)?;
-        let mut collected = Collected::new(dir);
-        let sorted = mapped_rx
-            .iter()
-            .flatten()
-            .try_for_each(|item| collected.add(path, grouping, item));
-        drop(mapped_rx);
-        let join = |stage: std::thread::ScopedJoinHandle<'_, Result<(), ReadStop>>| {
-            stage
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        };
-        let (mapped, parsed) = (join(mapper), join(parser));
+        let mut sorts = Sorts::new(dir);
+        let sorted = rendered_rx.iter().try_for_each(|mut batch| {
+            let result = sorts.add(&batch);
+            batch.xml.clear();
+            batch.entries.clear();
+            // The mapper may be gone already; then the buffer is simply dropped.
+            let _ = spare_tx.send(batch);
+            result
+        });
+        drop(rendered_rx);
+        let (mapped, parsed) = (joined(mapper), joined(parser));
         // Failures in file order: the mapper only saw what the parser had passed.
-        for stage in [mapped, parsed] {
-            if let Err(ReadStop::Failure(failure)) = stage {
+        let tallies = match (mapped, parsed) {
+            (Err(ReadStop::Failure(failure)), _) | (_, Err(ReadStop::Failure(failure))) => {
                 return Err(failure);
             }
-        }
-        sorted.map(|()| collected)
+            (Ok(tallies), _) => Some(tallies),
+            (Err(ReadStop::NextGone), _) => None,
+        };
+        sorted.map_err(|source| ConvertFailure::Io {
+            file: path.to_owned(),
+            source,
+        })?;
+        let tallies = tallies.ok_or_else(|| ConvertFailure::Io {
+            file: path.to_owned(),
+            source: io::Error::other("the sorting stage stopped early"),
+        })?;
+        Ok(Collected {
+            tallies,
+            entries: sorts.entries,
+            sightings: sorts.sightings,
+        })
     })
+}
+
+/// A stage's result; its panic goes on in this thread.
+fn joined<T>(stage: std::thread::ScopedJoinHandle<'_, Result<T, ReadStop>>) -> Result<T, ReadStop> {
+    stage
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// Collects items into batches for the next stage (one channel message per batch).
@@ -540,84 +586,107 @@ impl<T> Batcher<T> {
     }
 }
 
-fn read_one(
-    path: &Path,
-    item: &BundleTransaction,
-    ctx: &AccountContext,
-) -> Result<Read, ConvertFailure> {
-    if converter::pending_resource(&item.transaction) {
-        return Ok(Read::Pending);
-    }
-    let mapped = map_one(path, item, ctx)?;
-    let attributes = &item.transaction.attributes;
-    let id = digest::IdKey::of(&mapped.ponto_id);
-    Ok(Read::Mapped(Box::new(MappedItem {
-        key: EntryKey::new(&mapped, attributes.created_at, id, item.index as u64),
-        mapped,
-        content: digest::content_digest(attributes),
-    })))
+/// The mapping stage: maps each transaction, counts it into its statement and renders
+/// its entry.
+struct MapStage<'a> {
+    path: &'a Path,
+    grouping: Grouping,
+    ctx: &'a AccountContext,
+    tallies: Tallies,
+    batch: Rendered,
+    next: mpsc::SyncSender<Rendered>,
+    /// Batches the sorting stage is done with.
+    spare: mpsc::Receiver<Rendered>,
 }
 
-/// What pass one gathers: the statements in the making, the two sorts, and counts.
-struct Collected {
-    groups: Groups,
-    count: u64,
-    skipped_pending: u64,
-    /// Transactions in the bundle, pending ones included.
-    places: u64,
+impl MapStage<'_> {
+    fn take(&mut self, item: &BundleTransaction) -> Result<(), ReadStop> {
+        self.tallies.places += 1;
+        if converter::pending_resource(&item.transaction) {
+            self.tallies.skipped_pending += 1;
+            return Ok(());
+        }
+        let path = self.path;
+        let mapped = map_one(path, item, self.ctx)?;
+        let attributes = &item.transaction.attributes;
+        let content = digest::content_digest(attributes);
+        let id = digest::IdKey::of(&mapped.ponto_id);
+        let key = EntryKey::new(&mapped, attributes.created_at, id, item.index as u64);
+        camt053::writer::write_entry_fragment(&mut self.batch.xml, &mapped.entry).map_err(
+            |source| ConvertFailure::Io {
+                file: path.to_owned(),
+                source: io::Error::other(source),
+            },
+        )?;
+        let share = key.id().share(content);
+        tally(
+            &mut self.tallies.groups,
+            self.grouping,
+            path,
+            &mapped,
+            share,
+        )?;
+        self.tallies.count += 1;
+        self.batch.entries.push(RenderedEntry {
+            key,
+            end: self.batch.xml.len(),
+            content,
+        });
+        if self.batch.entries.len() == BATCH {
+            let spare = self.spare.try_recv().unwrap_or_default();
+            let full = std::mem::replace(&mut self.batch, spare);
+            self.next.send(full).map_err(|_| ReadStop::NextGone)?;
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Tallies, ReadStop> {
+        self.next.send(self.batch).map_err(|_| ReadStop::NextGone)?;
+        Ok(self.tallies)
+    }
+}
+
+/// The sorting stage: the rendered entries in booking order, and the sightings of ids.
+struct Sorts {
     entries: Sorter<EntryKey>,
     sightings: Sorter<Sighting>,
 }
 
-impl Collected {
+impl Sorts {
     fn new(dir: &Path) -> Self {
         let (entry_budget, sighting_budget) = sort_budgets();
-        Collected {
-            groups: Groups::new(),
-            count: 0,
-            skipped_pending: 0,
-            places: 0,
+        Sorts {
             entries: Sorter::new(dir, entry_budget),
             sightings: Sorter::new(dir, sighting_budget),
         }
     }
 
-    fn add(&mut self, path: &Path, grouping: Grouping, item: Read) -> Result<(), ConvertFailure> {
-        self.places += 1;
-        let item = match item {
-            Read::Pending => {
-                self.skipped_pending += 1;
-                return Ok(());
-            }
-            Read::Mapped(item) => item,
-        };
-        let MappedItem {
-            mapped,
-            key,
-            content,
-        } = *item;
-        let share = key.id().share(content);
-        let io_failure = |source| ConvertFailure::Io {
-            file: path.to_owned(),
-            source,
-        };
-        let sighting = Sighting {
-            id: key.id().clone(),
-            index: key.index(),
-            content,
-        };
-        self.sightings
-            .push(sighting, |_| Ok(()))
-            .map_err(io_failure)?;
-        self.entries
-            .push(key, |out| {
-                camt053::writer::write_entry_fragment(out, &mapped.entry).map_err(io::Error::other)
-            })
-            .map_err(io_failure)?;
-        tally(&mut self.groups, grouping, path, &mapped, share)?;
-        self.count += 1;
+    /// Takes a batch's entries.
+    fn add(&mut self, batch: &Rendered) -> io::Result<()> {
+        let mut start = 0;
+        for entry in &batch.entries {
+            let sighting = Sighting {
+                id: entry.key.id().clone(),
+                index: entry.key.index(),
+                content: entry.content,
+            };
+            self.sightings.push(sighting, |_| Ok(()))?;
+            let xml = batch.xml.get(start..entry.end).unwrap_or_default();
+            self.entries.push(entry.key.clone(), |out| {
+                out.extend_from_slice(xml);
+                Ok(())
+            })?;
+            start = entry.end;
+        }
         Ok(())
     }
+}
+
+/// What pass one gathers: the counts and the two sorts.
+struct Collected {
+    tallies: Tallies,
+    entries: Sorter<EntryKey>,
+    sightings: Sorter<Sighting>,
 }
 
 fn map_one(
