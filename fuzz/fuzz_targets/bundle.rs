@@ -85,28 +85,32 @@ fuzz_target!(|data: &[u8]| {
 
 /// The reader on its own: the head, then every transaction to the end of the array
 /// (the converter stops at the first one it cannot map). The number of transactions
-/// when the whole bundle reads.
+/// when the whole bundle reads. The one-pass reader (with its direct parser of Ponto's
+/// usual shape) must read exactly what the scan-then-serde reader reads, and fail with
+/// the same message.
 fn read_alone(path: &Path) -> Option<u64> {
-    match bundle::open(path) {
-        Ok((head, transactions)) => {
-            let _ = head.account.account_meta();
-            let mut count = 0usize;
-            let result = transactions.for_each(|item: BundleTransaction| {
-                assert_eq!(item.index, count, "transactions come in file order");
-                count += 1;
-                Ok::<(), BundleError>(())
-            });
-            match result {
-                Ok(()) => Some(count as u64),
-                Err(e) => {
-                    let _ = e.to_string();
-                    None
-                }
-            }
-        }
-        Err(e) => {
-            let _ = e.to_string();
-            None
-        }
-    }
+    let fast = read_with(path, bundle::open);
+    let reference = read_with(path, bundle::open_reference);
+    assert_eq!(fast, reference, "the one-pass reader differs from scan-then-serde");
+    fast.ok().map(|transactions| transactions.len() as u64)
+}
+
+type Opened = Result<(bundle::BundleHead, bundle::Transactions), BundleError>;
+
+/// Every transaction read (with its place), or the error's message.
+fn read_with(
+    path: &Path,
+    open: fn(&Path) -> Opened,
+) -> Result<Vec<(usize, ponto::Transaction)>, String> {
+    let (head, transactions) = open(path).map_err(|e| e.to_string())?;
+    let _ = head.account.account_meta();
+    let mut read = Vec::new();
+    transactions
+        .for_each(|item: BundleTransaction| {
+            assert_eq!(item.index, read.len(), "transactions come in file order");
+            read.push((item.index, item.transaction));
+            Ok::<(), BundleError>(())
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(read)
 }

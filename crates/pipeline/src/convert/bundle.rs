@@ -62,6 +62,20 @@ pub fn open(path: &Path) -> Result<(BundleHead, Transactions), BundleError> {
     open_with(path, Reading::default())
 }
 
+/// The reader without its one-pass parse: each value scanned, then read by serde. What
+/// [`open`] must agree with, transaction for transaction and message for message; the
+/// `bundle` fuzz target compares them.
+#[doc(hidden)]
+pub fn open_reference(path: &Path) -> Result<(BundleHead, Transactions), BundleError> {
+    open_with(
+        path,
+        Reading {
+            chunk: CHUNK,
+            one_pass: false,
+        },
+    )
+}
+
 /// How the scanner reads: tests shrink the chunk and switch the one-pass parse off to
 /// compare it with the scan-then-parse path it shortcuts.
 #[derive(Clone, Copy)]
