@@ -487,14 +487,18 @@ fn read_and_sort(
         source,
     };
     std::thread::scope(|scope| {
-        let (parsed_tx, parsed_rx) = mpsc::sync_channel::<Vec<BundleTransaction>>(4);
+        let (parsed_tx, parsed_rx) = mpsc::sync_channel::<Vec<Parsed>>(4);
+        let (read_tx, read_rx) = mpsc::channel::<Vec<Parsed>>();
         let (rendered_tx, rendered_rx) = mpsc::sync_channel::<Rendered>(4);
         let (spare_tx, spare_rx) = mpsc::channel::<Rendered>();
         let parser = std::thread::Builder::new()
             .name("bundle-parse".into())
             .spawn_scoped(scope, move || {
-                let mut batch = Batcher::new(parsed_tx);
-                transactions.for_each(|item| batch.push(item))?;
+                let mut batch = Batcher::new(parsed_tx, read_rx);
+                transactions.for_each(|item: BundleTransaction| {
+                    let content = digest::content_digest(&item.transaction.attributes);
+                    batch.push(Parsed { item, content })
+                })?;
                 batch.finish()
             })
             .map_err(spawn_failure)?;
@@ -510,8 +514,12 @@ fn read_and_sort(
                     next: rendered_tx,
                     spare: spare_rx,
                 };
-                for item in parsed_rx.iter().flatten() {
-                    stage.take(&item)?;
+                for batch in parsed_rx.iter() {
+                    for parsed in &batch {
+                        stage.take(parsed)?;
+                    }
+                    // Dropped where they were made; if the parser is done, here.
+                    let _ = read_tx.send(batch);
                 }
                 stage.finish()
             })
@@ -558,24 +566,40 @@ fn joined<T>(stage: std::thread::ScopedJoinHandle<'_, Result<T, ReadStop>>) -> R
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
+/// A transaction as parsed, with the digest of its content (worked out on the parsing
+/// thread, which has less to do than the mapping one).
+struct Parsed {
+    item: BundleTransaction,
+    content: u64,
+}
+
 /// Collects items into batches for the next stage (one channel message per batch).
+/// Batches come back once read and are dropped here: the allocator frees fastest on
+/// the thread that allocated, and the batches' buffers are used again.
 struct Batcher<T> {
     batch: Vec<T>,
     next: mpsc::SyncSender<Vec<T>>,
+    read: mpsc::Receiver<Vec<T>>,
 }
 
 impl<T> Batcher<T> {
-    fn new(next: mpsc::SyncSender<Vec<T>>) -> Self {
+    fn new(next: mpsc::SyncSender<Vec<T>>, read: mpsc::Receiver<Vec<T>>) -> Self {
         Batcher {
             batch: Vec::with_capacity(BATCH),
             next,
+            read,
         }
     }
 
     fn push(&mut self, item: T) -> Result<(), ReadStop> {
         self.batch.push(item);
         if self.batch.len() == BATCH {
-            let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+            let mut empty = self
+                .read
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+            empty.clear();
+            let full = std::mem::replace(&mut self.batch, empty);
             self.next.send(full).map_err(|_| ReadStop::NextGone)?;
         }
         Ok(())
@@ -600,7 +624,8 @@ struct MapStage<'a> {
 }
 
 impl MapStage<'_> {
-    fn take(&mut self, item: &BundleTransaction) -> Result<(), ReadStop> {
+    fn take(&mut self, parsed: &Parsed) -> Result<(), ReadStop> {
+        let Parsed { item, content } = parsed;
         self.tallies.places += 1;
         if converter::pending_resource(&item.transaction) {
             self.tallies.skipped_pending += 1;
@@ -609,7 +634,7 @@ impl MapStage<'_> {
         let path = self.path;
         let mapped = map_one(path, item, self.ctx)?;
         let attributes = &item.transaction.attributes;
-        let content = digest::content_digest(attributes);
+        let content = *content;
         let id = digest::IdKey::of(&mapped.ponto_id);
         let key = EntryKey::new(&mapped, attributes.created_at, id, item.index as u64);
         camt053::writer::write_entry_fragment(&mut self.batch.xml, &mapped.entry).map_err(
