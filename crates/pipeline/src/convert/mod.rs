@@ -526,9 +526,7 @@ fn read_and_sort(
             .map_err(spawn_failure)?;
         let mut sorts = Sorts::new(dir);
         let sorted = rendered_rx.iter().try_for_each(|mut batch| {
-            let result = sorts.add(&batch);
-            batch.xml.clear();
-            batch.entries.clear();
+            let result = sorts.take(&mut batch);
             // The mapper may be gone already; then the buffer is simply dropped.
             let _ = spare_tx.send(batch);
             result
@@ -686,10 +684,10 @@ impl Sorts {
         }
     }
 
-    /// Takes a batch's entries.
-    fn add(&mut self, batch: &Rendered) -> io::Result<()> {
+    /// Takes a batch's entries, leaving it empty to be filled again.
+    fn take(&mut self, batch: &mut Rendered) -> io::Result<()> {
         let mut start = 0;
-        for entry in &batch.entries {
+        for entry in batch.entries.drain(..) {
             let sighting = Sighting {
                 id: entry.key.id().clone(),
                 index: entry.key.index(),
@@ -697,12 +695,13 @@ impl Sorts {
             };
             self.sightings.push(sighting, |_| Ok(()))?;
             let xml = batch.xml.get(start..entry.end).unwrap_or_default();
-            self.entries.push(entry.key.clone(), |out| {
+            self.entries.push(entry.key, |out| {
                 out.extend_from_slice(xml);
                 Ok(())
             })?;
             start = entry.end;
         }
+        batch.xml.clear();
         Ok(())
     }
 }
