@@ -15,6 +15,10 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 const CHUNK: usize = 1 << 20;
+/// The largest single value (a transaction, the account) a bundle may hold. Ponto's
+/// transactions are a few kilobytes and every text field is refused past 64 KiB, so a
+/// larger value is corrupt or hostile; it would otherwise all be held in memory.
+const MAX_VALUE: usize = 16 << 20;
 
 /// What is wrong with a bundle, always with the place it is wrong.
 #[derive(Debug, thiserror::Error)]
@@ -275,15 +279,26 @@ impl Scanner {
         let mut scanned = 0usize;
         loop {
             if let Some(end) = state.step(&self.buf[self.pos + scanned..]) {
-                return Ok(scanned + end);
+                return self.within_limit(scanned + end);
             }
-            scanned = self.buf.len() - self.pos;
+            scanned = self.within_limit(self.buf.len() - self.pos)?;
             if !self.fill(scanned + 1)? {
                 return state.at_eof(scanned).ok_or_else(|| {
                     self.malformed_at(scanned, "unexpected end of file inside a value".into())
                 });
             }
         }
+    }
+
+    /// The length of a value starting at `pos`, refused past [`MAX_VALUE`].
+    fn within_limit(&self, length: usize) -> Result<usize, BundleError> {
+        if length > MAX_VALUE {
+            return Err(self.malformed(format!(
+                "a value larger than {} MiB (a bundle's values are a few kilobytes)",
+                MAX_VALUE >> 20
+            )));
+        }
+        Ok(length)
     }
 
     /// Like [`Self::scan_value`], but lets the bytes go as it passes them: for the
@@ -690,6 +705,33 @@ mod tests {
                 "remittanceInformation": remittance,
             }
         })
+    }
+
+    /// A transaction larger than any real one is refused where it starts, naming it,
+    /// instead of being held in memory whole; the ones before it were read.
+    #[test]
+    fn a_value_larger_than_the_limit_is_refused_not_buffered() {
+        let huge = "x".repeat(MAX_VALUE + 1);
+        let bundle = serde_json::json!({
+            "account": {"type": "account", "id": "a", "attributes": {"currency": "EUR"}},
+            "transactions": [transaction(0, "ok"), transaction(1, &huge), transaction(2, "ok")],
+        });
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        file.write_all(&serde_json::to_vec(&bundle).expect("json"))
+            .expect("write");
+        let (_, rest) = open(file.path()).expect("head");
+        let mut read = Vec::new();
+        let result = rest.for_each(|item: BundleTransaction| {
+            read.push(item.index);
+            Ok::<(), BundleError>(())
+        });
+        assert_eq!(read, [0]);
+        let error = result.expect_err("refused");
+        let message = error.to_string();
+        assert!(
+            message.contains("in transactions[1]: a value larger than 16 MiB"),
+            "{message}"
+        );
     }
 
     /// A bundle several chunks long, with the account after the transactions (so the
