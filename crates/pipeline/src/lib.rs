@@ -25,6 +25,7 @@ pub mod health;
 pub mod ledger;
 pub mod lock;
 pub mod matching;
+mod offload;
 pub mod publish;
 pub mod status;
 pub mod sync_health;

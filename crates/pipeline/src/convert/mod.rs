@@ -880,7 +880,8 @@ impl Written<'_> {
             let mut file =
                 PendingFile::create(&options.out_dir, &plan.name, None).map_err(io_failure)?;
             let out = file.writer().map_err(io_failure)?;
-            write_one(out, plan, &mut source).map_err(io_failure)?;
+            crate::offload::write_offloaded(out, |out| write_one(out, plan, &mut source))
+                .map_err(io_failure)?;
             file.finish_content().map_err(io_failure)?;
             pending.push(file);
         }
