@@ -15,7 +15,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 /// A key that can be parked in a run and read back.
-pub(super) trait Key: Ord + Sized {
+pub(super) trait Key: Ord + Clone + Sized {
     fn encode(&self, out: &mut Vec<u8>);
     /// `None` when the bytes are not a key (the run file was damaged).
     fn decode(bytes: &[u8]) -> Option<Self>;
@@ -46,7 +46,7 @@ pub(super) struct Sorter<K: Key> {
     slots: Vec<Slot<K>>,
     arena: Vec<u8>,
     held: usize,
-    spill: Option<BufWriter<File>>,
+    spill: Option<File>,
     written: u64,
     /// Where each run is in the spill file.
     runs: Vec<(u64, u64)>,
@@ -100,16 +100,31 @@ impl<K: Key> Sorter<K> {
         self.slots.sort_unstable_by(|a, b| a.key.cmp(&b.key));
         let out = match &mut self.spill {
             Some(out) => out,
-            None => self.spill.insert(BufWriter::with_capacity(
-                MAX_BLOCK,
-                tempfile::tempfile_in(&self.dir)?,
-            )),
+            None => self.spill.insert(tempfile::tempfile_in(&self.dir)?),
         };
         let start = self.written;
-        for slot in self.slots.drain(..) {
-            let payload = &self.arena[slot.at..slot.at + slot.len];
-            self.written += write_record(out, &mut self.scratch, &slot.key, payload)?;
+        // Each record's head (lengths and key) is laid out in `scratch`, and heads and
+        // payloads go to the file straight from where they are, a batch per syscall.
+        self.scratch.clear();
+        let mut heads = Vec::with_capacity(self.slots.len());
+        for slot in &self.slots {
+            let at = self.scratch.len();
+            let payload_len = u32::try_from(slot.len).map_err(|_| too_large())?;
+            self.scratch.extend_from_slice(&[0; 8]);
+            slot.key.encode(&mut self.scratch);
+            let key_len = u32::try_from(self.scratch.len() - at - 8).map_err(|_| too_large())?;
+            self.scratch[at..at + 4].copy_from_slice(&key_len.to_le_bytes());
+            self.scratch[at + 4..at + 8].copy_from_slice(&payload_len.to_le_bytes());
+            heads.push(at..self.scratch.len());
+            self.written += (self.scratch.len() - at + slot.len) as u64;
         }
+        let mut pieces = Vec::with_capacity(2 * self.slots.len());
+        for (slot, head) in self.slots.iter().zip(heads) {
+            pieces.push(&self.scratch[head]);
+            pieces.push(&self.arena[slot.at..slot.at + slot.len]);
+        }
+        write_pieces(out, &pieces)?;
+        self.slots.clear();
         self.runs.push((start, self.written));
         self.arena.clear();
         self.held = 0;
@@ -119,10 +134,7 @@ impl<K: Key> Sorter<K> {
     /// Every record, in key order.
     pub(super) fn finish(mut self) -> io::Result<Merge<K>> {
         self.slots.sort_unstable_by(|a, b| a.key.cmp(&b.key));
-        let mut file = match self.spill.take() {
-            Some(out) => Some(out.into_inner().map_err(|e| e.into_error())?),
-            None => None,
-        };
+        let mut file = self.spill.take();
         while self.runs.len() > self.max_runs.max(2) {
             let Some(spill) = file.take() else { break };
             file = Some(self.merge_runs(spill)?);
@@ -200,6 +212,25 @@ fn write_record<K: Key>(
     Ok(8 + u64::from(key_len) + u64::from(payload_len))
 }
 
+/// Writes every piece, in order, with as few syscalls as the system's limit on pieces
+/// per call allows.
+fn write_pieces(mut file: &File, pieces: &[&[u8]]) -> io::Result<()> {
+    const PER_CALL: usize = 1024;
+    for group in pieces.chunks(PER_CALL) {
+        let mut slices: Vec<io::IoSlice<'_>> = group.iter().map(|p| io::IoSlice::new(p)).collect();
+        let mut rest = &mut slices[..];
+        while !rest.is_empty() {
+            match file.write_vectored(rest) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => io::IoSlice::advance_slices(&mut rest, n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(())
+}
+
 fn too_large() -> io::Error {
     io::Error::other("a record too large to sort")
 }
@@ -261,13 +292,24 @@ impl<K: Key> Merge<K> {
     #[allow(clippy::should_implement_trait)]
     pub(super) fn next(&mut self) -> io::Result<Option<K>> {
         if let Some(source) = self.current.take() {
-            self.advance(source)?;
+            // The last record stayed on top of the heap: its source's next record takes
+            // its place there (one sift down instead of a pop and a push).
+            match self.read(source)? {
+                Some(key) => {
+                    if let Some(mut top) = self.heap.peek_mut() {
+                        top.0.key = key;
+                    }
+                }
+                None => {
+                    self.heap.pop();
+                }
+            }
         }
-        let Some(Reverse(head)) = self.heap.pop() else {
+        let Some(Reverse(head)) = self.heap.peek() else {
             return Ok(None);
         };
         self.current = Some(head.source);
-        Ok(Some(head.key))
+        Ok(Some(head.key.clone()))
     }
 
     /// The payload of the record [`Merge::next`] returned last.
@@ -279,9 +321,17 @@ impl<K: Key> Merge<K> {
         }
     }
 
-    /// Puts the next record of `source` into the heap, if it has one.
+    /// Puts the first record of `source` into the heap, if it has one.
     fn advance(&mut self, source: usize) -> io::Result<()> {
-        let key = match &mut self.sources[source] {
+        if let Some(key) = self.read(source)? {
+            self.heap.push(Reverse(Head { key, source }));
+        }
+        Ok(())
+    }
+
+    /// The next record of `source` (its payload becomes the source's current one).
+    fn read(&mut self, source: usize) -> io::Result<Option<K>> {
+        Ok(match &mut self.sources[source] {
             Source::Run(run) => match &self.file {
                 Some(file) => run.next(file)?,
                 None => None,
@@ -290,11 +340,7 @@ impl<K: Key> Merge<K> {
                 *current = slot.at..slot.at + slot.len;
                 slot.key
             }),
-        };
-        if let Some(key) = key {
-            self.heap.push(Reverse(Head { key, source }));
-        }
-        Ok(())
+        })
     }
 }
 
