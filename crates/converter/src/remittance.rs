@@ -2,7 +2,7 @@
 //! `Strd/CdtrRefInf` typed SCOR when it fits 35 characters; everything else is
 //! unstructured and split over several `Ustrd`, never cut.
 
-use crate::text::{MAX_ID, MAX_USTRD, fits_chars, one_line_opt, split_owned};
+use crate::text::{MAX_ID, MAX_USTRD, fits_chars, one_line_opt, split_one_line, trim};
 use camt053::{CreditorReference, Remittance};
 
 /// `RmtInf` from Ponto's `remittanceInformation` and `remittanceInformationType`.
@@ -10,7 +10,7 @@ pub fn remittance(information: Option<&str>, kind: Option<&str>) -> Remittance {
     let Some(text) = one_line_opt(information) else {
         return Remittance::default();
     };
-    let structured = kind.is_some_and(|k| k.trim().eq_ignore_ascii_case("structured"));
+    let structured = kind.is_some_and(|k| trim(k).eq_ignore_ascii_case("structured"));
     if structured && fits_chars(&text, MAX_ID) {
         return Remittance {
             unstructured: Vec::new(),
@@ -21,7 +21,7 @@ pub fn remittance(information: Option<&str>, kind: Option<&str>) -> Remittance {
         };
     }
     Remittance {
-        unstructured: split_owned(text, MAX_USTRD),
+        unstructured: split_one_line(text, MAX_USTRD),
         creditor_reference: None,
     }
 }

@@ -60,8 +60,11 @@ pub fn strip_forbidden(text: &str) -> String {
 /// spaces) turned into one space, trimmed. `None` when nothing is left, because an empty
 /// element is invalid (XSD minLength 1) and crashes the OCA importer.
 pub fn one_line(text: &str) -> Option<String> {
+    if is_clean_ascii_line(text) {
+        return (!text.is_empty()).then(|| text.to_owned());
+    }
     let mut line = String::with_capacity(text.len());
-    push_one_line(&mut line, text).then_some(line)
+    push_cleaned_line(&mut line, text).then_some(line)
 }
 
 /// [`one_line`] on an optional value.
@@ -76,6 +79,13 @@ pub(crate) fn push_one_line(out: &mut String, text: &str) -> bool {
         out.push_str(text);
         return !text.is_empty();
     }
+    push_cleaned_line(out, text)
+}
+
+/// [`push_one_line`] of a text that needs cleaning, kept out of line so that the
+/// usual clean text is copied without setting up this loop.
+#[inline(never)]
+fn push_cleaned_line(out: &mut String, text: &str) -> bool {
     let start = out.len();
     out.reserve(text.len());
     let mut space = false;
@@ -95,11 +105,38 @@ pub(crate) fn push_one_line(out: &mut String, text: &str) -> bool {
 
 /// Whether `text` is already its own [`one_line`]: printable ASCII (which XML allows
 /// whole) whose only whitespace is single spaces between words. Most of Ponto's texts
-/// are, and then cleaning them is a copy.
+/// are, and then cleaning them is a copy. Looks at eight bytes at a time: this runs for
+/// every text field of every transaction.
 fn is_clean_ascii_line(text: &str) -> bool {
     let bytes = text.as_bytes();
     let mut previous_space = true;
-    for &b in bytes {
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let Ok(word) = <[u8; 8]>::try_from(word) else {
+            return false;
+        };
+        let Some(spaces) = clean_ascii_spaces(u64::from_le_bytes(word)) else {
+            return false;
+        };
+        // A space right after a space, the first one counting the last byte before.
+        let after_space = (spaces << 8) | (u64::from(previous_space) << 7);
+        if spaces & after_space != 0 {
+            return false;
+        }
+        previous_space = spaces >> 63 != 0;
+    }
+    if words.remainder().is_empty() {
+        return !previous_space || bytes.is_empty();
+    }
+    // The last eight bytes, overlapping words already checked: a pair of bytes across
+    // its start lies inside one of those words, and was checked there.
+    if let Some(last) = bytes.last_chunk::<8>() {
+        let Some(spaces) = clean_ascii_spaces(u64::from_le_bytes(*last)) else {
+            return false;
+        };
+        return spaces & (spaces << 8) == 0 && spaces >> 63 == 0;
+    }
+    for &b in words.remainder() {
         match b {
             b' ' if previous_space => return false,
             b' ' => previous_space = true,
@@ -107,7 +144,31 @@ fn is_clean_ascii_line(text: &str) -> bool {
             _ => return false,
         }
     }
-    !previous_space || bytes.is_empty()
+    !previous_space
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const TOP_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// For eight bytes that are all `0x20..=0x7F`: the top bit of each that is a space.
+/// `None` when any byte is outside that range.
+fn clean_ascii_spaces(word: u64) -> Option<u64> {
+    // With every top bit clear no byte carries into the next below: `b + 0x60` reaches
+    // the top bit exactly when `b >= 0x20`, and `(b ^ 0x20) + 0x7F` unless `b == 0x20`.
+    if word & TOP_BITS != 0 || word.wrapping_add(0x60 * ONES) & TOP_BITS != TOP_BITS {
+        return None;
+    }
+    Some(!(word ^ (0x20 * ONES)).wrapping_add(0x7F * ONES) & TOP_BITS)
+}
+
+/// [`str::trim`], without looking up Unicode whitespace when both ends are printable
+/// ASCII (never whitespace), as they are in nearly every field.
+pub(crate) fn trim(text: &str) -> &str {
+    match text.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        [only] if only.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
 }
 
 /// Cuts `text` to at most `max` characters (names only: a cut name still identifies).
@@ -190,26 +251,13 @@ pub fn split_text(text: &str, max: usize) -> Vec<String> {
     pieces
 }
 
-/// [`split_text`] of an owned text: a text that is one piece already (the usual
-/// remittance) becomes that piece without being copied.
-pub(crate) fn split_owned(text: String, max: usize) -> Vec<String> {
-    if is_single_spaced(&text) && fits_chars(&text, max.max(1)) {
+/// [`split_text`] of a [`one_line`] result, which is words separated by single spaces
+/// by construction: one that fits is that piece, without looking at its spaces again.
+pub(crate) fn split_one_line(text: String, max: usize) -> Vec<String> {
+    if fits_chars(&text, max.max(1)) {
         return vec![text];
     }
     split_text(&text, max)
-}
-
-/// Whether `text` is words separated by single spaces, without a space at either end.
-fn is_single_spaced(text: &str) -> bool {
-    let mut previous_space = true;
-    for b in text.bytes() {
-        let space = b == b' ';
-        if space && previous_space {
-            return false;
-        }
-        previous_space = space;
-    }
-    !previous_space
 }
 
 /// Joins the present, non-empty parts with `separator`.
@@ -362,6 +410,42 @@ mod tests {
             let joined = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
             (!joined.is_empty()).then_some(joined)
         }
+
+        /// Before [`split_one_line`], which knows its text is single-spaced.
+        pub fn split_owned(text: String, max: usize) -> Vec<String> {
+            if is_single_spaced(&text) && fits_chars(&text, max.max(1)) {
+                return vec![text];
+            }
+            split_text(&text, max)
+        }
+
+        /// Whether `text` is words separated by single spaces, without a space at either end.
+        fn is_single_spaced(text: &str) -> bool {
+            let mut previous_space = true;
+            for b in text.bytes() {
+                let space = b == b' ';
+                if space && previous_space {
+                    return false;
+                }
+                previous_space = space;
+            }
+            !previous_space
+        }
+
+        /// Byte by byte, before it looked at eight at a time.
+        pub fn is_clean_ascii_line(text: &str) -> bool {
+            let bytes = text.as_bytes();
+            let mut previous_space = true;
+            for &b in bytes {
+                match b {
+                    b' ' if previous_space => return false,
+                    b' ' => previous_space = true,
+                    0x21..=0x7F => previous_space = false,
+                    _ => return false,
+                }
+            }
+            !previous_space || bytes.is_empty()
+        }
     }
 
     mod fast_paths_match_the_reference {
@@ -369,8 +453,55 @@ mod tests {
         use crate::test_strings::any_text;
         use proptest::prelude::*;
 
+        /// Texts of the bytes around the edges of the eight-byte check (space, controls,
+        /// DEL, a two-byte character) at every length and position.
+        fn edgy_ascii() -> impl Strategy<Value = String> {
+            let chars = prop::sample::select(vec![
+                ' ', ' ', ' ', 'a', 'a', 'a', 'Z', '!', '~', '\u{7F}', '\u{1F}', '\u{0}', '\t',
+                '\n', '\u{80}', '\u{A0}', 'é', '\u{3000}',
+            ]);
+            prop_oneof![
+                prop::collection::vec(chars, 0..40).prop_map(String::from_iter),
+                prop::collection::vec("[a-z]{1,9}", 0..8).prop_map(|w| w.join(" ")),
+                (
+                    prop::collection::vec("[a-z]{1,9}", 1..8),
+                    0usize..80,
+                    prop::sample::select(vec![" ", "  ", "\u{7F}", "\u{1F}", "é", "\n"])
+                )
+                    .prop_map(|(words, at, extra)| {
+                        let mut text = words.join(" ");
+                        let at = at.min(text.len());
+                        text.insert_str(at, extra);
+                        text
+                    }),
+            ]
+        }
+
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(1000))]
+
+            #[test]
+            fn is_clean_ascii_line_matches(text in prop_oneof![edgy_ascii(), any_text()]) {
+                prop_assert_eq!(is_clean_ascii_line(&text), reference::is_clean_ascii_line(&text));
+            }
+
+            #[test]
+            fn one_line_matches_on_edgy_ascii(text in edgy_ascii()) {
+                prop_assert_eq!(one_line(&text), reference::one_line(&text));
+            }
+
+            #[test]
+            fn trim_matches(text in prop_oneof![edgy_ascii(), any_text()]) {
+                prop_assert_eq!(trim(&text), text.trim());
+            }
+
+            #[test]
+            fn split_one_line_matches(text in prop_oneof![edgy_ascii(), any_text()], max in prop::sample::select(vec![0usize, 1, 3, 10, MAX_ID, MAX_USTRD])) {
+                if let Some(line) = one_line(&text) {
+                    prop_assert_eq!(split_one_line(line.clone(), max), split_text(&line, max));
+                    prop_assert_eq!(split_one_line(line.clone(), max), reference::split_owned(line, max));
+                }
+            }
 
             #[test]
             fn one_line_matches(text in any_text()) {
@@ -398,13 +529,13 @@ mod tests {
 
             #[test]
             fn split_owned_matches(text in any_text(), max in prop::sample::select(vec![0usize, 1, 3, 10, MAX_ID, MAX_USTRD])) {
-                prop_assert_eq!(split_owned(text.clone(), max), split_text(&text, max));
+                prop_assert_eq!(reference::split_owned(text.clone(), max), split_text(&text, max));
             }
 
             #[test]
             fn split_owned_matches_on_cleaned_text(text in any_text()) {
                 if let Some(line) = one_line(&text) {
-                    prop_assert_eq!(split_owned(line.clone(), MAX_USTRD), split_text(&line, MAX_USTRD));
+                    prop_assert_eq!(reference::split_owned(line.clone(), MAX_USTRD), split_text(&line, MAX_USTRD));
                 }
             }
         }

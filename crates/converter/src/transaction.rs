@@ -13,7 +13,7 @@ use crate::references::{card_reference, internal_reference, shown_card_reference
 use crate::remittance::remittance;
 use crate::text::{
     MAX_ID, MAX_INFO, MAX_INPUT_BYTES, check_input_size, fits_chars, one_line_opt, push_one_line,
-    truncate_owned,
+    trim, truncate_owned,
 };
 use camt053::{CreditDebit, Entry, EntryStatus, References, TransactionDetails};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -34,7 +34,7 @@ pub struct MappedTransaction {
 pub fn pending_resource(tx: &ponto::Transaction) -> bool {
     tx.kind
         .as_deref()
-        .is_some_and(|kind| kind.trim().eq_ignore_ascii_case("pendingTransaction"))
+        .is_some_and(|kind| trim(kind).eq_ignore_ascii_case("pendingTransaction"))
 }
 
 /// Maps one booked Ponto transaction. Errors name the transaction id and the field.
@@ -51,7 +51,7 @@ pub fn map_transaction(
     let ponto_id = tx
         .id
         .as_deref()
-        .map(str::trim)
+        .map(trim)
         .filter(|id| !id.is_empty())
         .ok_or_else(|| missing("id"))?;
     let reference = ponto_id_reference(ponto_id)?;
@@ -267,7 +267,7 @@ fn check_currency(
     ctx: &AccountContext,
     label: Label,
 ) -> Result<(), ConvertError> {
-    match currency.map(str::trim).filter(|c| !c.is_empty()) {
+    match currency.map(trim).filter(|c| !c.is_empty()) {
         Some(c) if !c.eq_ignore_ascii_case(&ctx.currency) => Err(ConvertError::CurrencyMismatch {
             transaction: label.text(),
             account_currency: ctx.currency.clone(),
