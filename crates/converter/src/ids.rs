@@ -2,7 +2,7 @@
 //! accounts (the account tag) and never reused (ledger sequence or content hash).
 
 use crate::error::ConvertError;
-use crate::text::MAX_ID;
+use crate::text::{MAX_ID, trim};
 use chrono::NaiveDate;
 use std::fmt;
 
@@ -110,24 +110,63 @@ pub fn ponto_id_reference(id: &str) -> Result<String, ConvertError> {
     }
 }
 
-/// [`ponto_id_reference`] of the usual id, printable ASCII and short enough, copied a
-/// piece between hyphens at a time in one pass; `None` for anything the general code
-/// must look at (and refuse).
+/// [`ponto_id_reference`] of the usual id, printable ASCII and short enough, copied
+/// without its hyphens into a buffer on the stack in one pass; `None` for anything the
+/// general code must look at (and refuse).
 fn graphic_ascii_reference(id: &str) -> Option<String> {
-    let id = id.trim();
-    let mut reference = String::with_capacity(id.len());
-    let mut piece_start = 0;
-    for (i, b) in id.bytes().enumerate() {
+    let id = trim(id);
+    if let Some(reference) = uuid_reference(id) {
+        return Some(reference);
+    }
+    let mut reference = [0; MAX_ID];
+    let mut len = 0;
+    for &b in id.as_bytes() {
         if !b.is_ascii_graphic() {
             return None;
         }
-        if b == b'-' {
-            reference.push_str(id.get(piece_start..i)?);
-            piece_start = i + 1;
+        if b != b'-' {
+            *reference.get_mut(len)? = b;
+            len += 1;
         }
     }
-    reference.push_str(id.get(piece_start..)?);
-    (!reference.is_empty() && reference.len() <= MAX_ID).then_some(reference)
+    let reference = std::str::from_utf8(reference.get(..len)?).ok()?;
+    (!reference.is_empty()).then(|| reference.to_owned())
+}
+
+/// [`graphic_ascii_reference`] of Ponto's ids, UUIDs as `8-4-4-4-12` hex digits: the
+/// pieces between the hyphens put together and checked eight bytes at a time; `None`
+/// for any other id.
+fn uuid_reference(id: &str) -> Option<String> {
+    let id = <&[u8; 36]>::try_from(id.as_bytes()).ok()?;
+    if [8, 13, 18, 23].iter().any(|&at| id[at] != b'-') {
+        return None;
+    }
+    let mut reference = [0; 32];
+    reference[..8].copy_from_slice(&id[..8]);
+    reference[8..12].copy_from_slice(&id[9..13]);
+    reference[12..16].copy_from_slice(&id[14..18]);
+    reference[16..20].copy_from_slice(&id[19..23]);
+    reference[20..].copy_from_slice(&id[24..]);
+    let graphic_without_hyphens = reference.chunks_exact(8).all(|word| {
+        <[u8; 8]>::try_from(word).is_ok_and(|word| graphic_without_hyphen(u64::from_le_bytes(word)))
+    });
+    if !graphic_without_hyphens {
+        return None;
+    }
+    std::str::from_utf8(&reference).ok().map(str::to_owned)
+}
+
+/// Whether all eight bytes are printable ASCII (`0x21..=0x7E`) other than `-`.
+fn graphic_without_hyphen(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const TOP_BITS: u64 = 0x8080_8080_8080_8080;
+    // With every top bit clear no byte carries into the next below: `b + 0x5F` reaches
+    // the top bit exactly when `b >= 0x21`, `b + 1` when `b == 0x7F`, and
+    // `(b ^ b'-') + 0x7F` unless `b == b'-'`.
+    word & TOP_BITS == 0
+        && word.wrapping_add(0x5F * ONES) & TOP_BITS == TOP_BITS
+        && word.wrapping_add(ONES) & TOP_BITS == 0
+        && (word ^ (u64::from(b'-') * ONES)).wrapping_add(0x7F * ONES) & TOP_BITS == TOP_BITS
 }
 
 /// The Ponto transaction id as a key for telling whether two transactions are the same:
@@ -243,9 +282,27 @@ mod tests {
         assert!(StatementId::parse("a b").is_err());
     }
 
-    /// The code before its fast path, kept to test it against.
+    /// The code before its fast paths, kept to test them against.
     mod reference {
         use super::*;
+
+        /// Copied a piece between hyphens at a time, before the stack buffer.
+        pub fn graphic_ascii_reference(id: &str) -> Option<String> {
+            let id = id.trim();
+            let mut reference = String::with_capacity(id.len());
+            let mut piece_start = 0;
+            for (i, b) in id.bytes().enumerate() {
+                if !b.is_ascii_graphic() {
+                    return None;
+                }
+                if b == b'-' {
+                    reference.push_str(id.get(piece_start..i)?);
+                    piece_start = i + 1;
+                }
+            }
+            reference.push_str(id.get(piece_start..)?);
+            (!reference.is_empty() && reference.len() <= MAX_ID).then_some(reference)
+        }
 
         pub fn ponto_id_reference(id: &str) -> Result<String, ConvertError> {
             let reference: String = id.trim().chars().filter(|&c| c != '-').collect();
@@ -276,7 +333,21 @@ mod tests {
         use proptest::prelude::*;
 
         fn id_like() -> impl Strategy<Value = String> {
+            // A UUID with one character replaced, where the pieces are put together.
+            let near_uuid = (
+                "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                0usize..36,
+                prop::sample::select(vec!['-', ' ', '\u{7F}', '\u{0}', 'é', 'Z', '~', '!', '\t']),
+            )
+                .prop_map(|(uuid, at, c)| {
+                    uuid.chars()
+                        .enumerate()
+                        .map(|(i, old)| if i == at { c } else { old })
+                        .collect::<String>()
+                });
             prop_oneof![
+                near_uuid,
+                "[ -~]{36}",
                 "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
                 "[ -~]{0,50}",
                 "[-]{0,3}[A-Za-z0-9-]{30,40}[-]{0,3}",
@@ -291,6 +362,20 @@ mod tests {
             #[test]
             fn ponto_id_reference_matches(id in id_like()) {
                 prop_assert_eq!(ponto_id_reference(&id), reference::ponto_id_reference(&id));
+            }
+
+            #[test]
+            fn graphic_without_hyphen_matches(word in any::<[u8; 8]>(), edgy in prop::collection::vec(prop::sample::select(vec![0x20u8, 0x21, 0x2C, 0x2D, 0x2E, 0x7E, 0x7F, 0x80, 0xA1, 0xFF, 0x00, b'a']), 8)) {
+                for bytes in [word.to_vec(), edgy] {
+                    let word = <[u8; 8]>::try_from(bytes.as_slice()).expect("eight bytes");
+                    let expected = word.iter().all(|&b| b.is_ascii_graphic() && b != b'-');
+                    prop_assert_eq!(graphic_without_hyphen(u64::from_le_bytes(word)), expected);
+                }
+            }
+
+            #[test]
+            fn graphic_ascii_reference_matches(id in id_like()) {
+                prop_assert_eq!(graphic_ascii_reference(&id), reference::graphic_ascii_reference(&id));
             }
         }
     }
