@@ -2,9 +2,9 @@
 //! well-formed code crashed Odoo Enterprise 16's importer), Ponto's proprietary code in
 //! `Prtry/Cd`, and the neutral `PMNT/NTAV/NTAV` when neither exists.
 
-use crate::text::{MAX_ID, one_line_opt, truncate_owned};
+use crate::text::{MAX_ID, one_line_opt, trim, truncate_owned};
 use camt053::{BankTransactionCode, DomainCode, ProprietaryCode};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
@@ -13,13 +13,14 @@ const CODE_LIST: &str = include_str!("../data/bank-transaction-codes.txt");
 
 fn known_codes() -> &'static HashSet<&'static str> {
     static CODES: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    CODES.get_or_init(|| {
-        CODE_LIST
-            .lines()
-            .map(str::trim)
-            .filter(|line| !line.is_empty() && !line.starts_with('#'))
-            .collect()
-    })
+    CODES.get_or_init(|| listed_codes().collect())
+}
+
+fn listed_codes() -> impl Iterator<Item = &'static str> {
+    CODE_LIST
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
 }
 
 /// A listed combination as one number: its 14 ASCII bytes, for a lookup that neither
@@ -32,14 +33,18 @@ fn pack(code: &[u8; 14]) -> PackedCode {
     u128::from_le_bytes(bytes)
 }
 
-fn known_packed_codes() -> &'static HashSet<PackedCode, BuildHasherDefault<PackedCodeHasher>> {
-    static CODES: OnceLock<HashSet<PackedCode, BuildHasherDefault<PackedCodeHasher>>> =
-        OnceLock::new();
+/// Every listed combination by its [`PackedCode`], with its line of the list: the parts
+/// of a code found are copied from there, already upper case.
+fn listed_by_key()
+-> &'static HashMap<PackedCode, &'static str, BuildHasherDefault<PackedCodeHasher>> {
+    static CODES: OnceLock<
+        HashMap<PackedCode, &'static str, BuildHasherDefault<PackedCodeHasher>>,
+    > = OnceLock::new();
+    // Straight from the list, not through `known_codes`: the ASCII codes (nearly all)
+    // never need that set, and building it SipHashes every line.
     CODES.get_or_init(|| {
-        known_codes()
-            .iter()
-            .filter_map(|code| <&[u8; 14]>::try_from(code.as_bytes()).ok())
-            .map(pack)
+        listed_codes()
+            .filter_map(|code| Some((pack(<&[u8; 14]>::try_from(code.as_bytes()).ok()?), code)))
             .collect()
     })
 }
@@ -75,7 +80,7 @@ pub fn is_known_combination(domain: &str, family: &str, sub_family: &str) -> boo
 /// Ponto's `bankTransactionCode` as a domain code, when it is a listed combination.
 /// Separators `-` `/` `+` `.` and spaces are accepted, case is ignored.
 pub fn iso_code(code: &str) -> Option<DomainCode> {
-    let code = code.trim();
+    let code = trim(code);
     if code.is_ascii() {
         return ascii_iso_code(code);
     }
@@ -98,21 +103,58 @@ const CODE_SEPARATORS: [char; 5] = ['-', '/', '+', '.', ' '];
 /// ASCII upper-cases byte by byte, and every listed combination is three parts of four
 /// characters, so anything else is not one.
 fn ascii_iso_code(code: &str) -> Option<DomainCode> {
-    let starts = four_byte_parts(code.as_bytes())?;
+    let key = match dashed_key(code.as_bytes()) {
+        Some(key) => key,
+        None => separated_key(code.as_bytes())?,
+    };
+    let listed = listed_line(&key)?;
+    Some(DomainCode {
+        domain: listed.get(0..4)?.to_owned(),
+        family: listed.get(5..9)?.to_owned(),
+        sub_family: listed.get(10..14)?.to_owned(),
+    })
+}
+
+/// The line of the list that `key` is, in any case.
+fn listed_line(key: &[u8; 14]) -> Option<&'static str> {
+    listed_by_key().get(&ascii_upper_case(pack(key))).copied()
+}
+
+/// The key of a code written as the list writes it, `DOMN-FMLY-SBFM` in any case, taken
+/// as it stands; `None` for any other spelling. Another separator inside leaves fewer
+/// than twelve bytes for three parts of four, so [`separated_key`] finds no key, and
+/// this key has a separator where every listed line has a letter or digit: neither is
+/// listed, as it must be.
+fn dashed_key(code: &[u8]) -> Option<[u8; 14]> {
+    let key = <[u8; 14]>::try_from(code).ok()?;
+    (key[4] == b'-' && key[9] == b'-').then_some(key)
+}
+
+/// The ASCII letters of a packed code upper-cased all at once: the top bit of each byte
+/// that is `a..=z` (found without carries between bytes, their top bits cleared first)
+/// is moved onto its 0x20 bit.
+fn ascii_upper_case(packed: PackedCode) -> PackedCode {
+    const ONES: u128 = u128::MAX / 0xFF;
+    const TOP_BITS: u128 = ONES * 0x80;
+    let low = packed & !TOP_BITS;
+    let from_a = low + ONES * u128::from(0x80 - b'a');
+    let past_z = low + ONES * u128::from(0x80 - b'z' - 1);
+    let lower = from_a & !past_z & !packed & TOP_BITS;
+    packed ^ (lower >> 2)
+}
+
+/// The key of three parts of four bytes between any [`CODE_SEPARATORS`].
+fn separated_key(code: &[u8]) -> Option<[u8; 14]> {
+    let starts = four_byte_parts(code)?;
     let mut key = *b"DOMN-FMLY-SBFM";
     for (at, start) in [0, 5, 10].into_iter().zip(starts) {
-        key[at..at + 4].copy_from_slice(code.as_bytes().get(start..start + 4)?);
+        key[at..at + 4].copy_from_slice(code.get(start..start + 4)?);
     }
-    key.make_ascii_uppercase();
-    if !known_packed_codes().contains(&pack(&key)) {
-        return None;
-    }
-    let part = |start: usize| code.get(start..start + 4).map(str::to_ascii_uppercase);
-    Some(DomainCode {
-        domain: part(starts[0])?,
-        family: part(starts[1])?,
-        sub_family: part(starts[2])?,
-    })
+    Some(key)
+}
+
+fn is_code_separator(b: u8) -> bool {
+    matches!(b, b'-' | b'/' | b'+' | b'.' | b' ')
 }
 
 /// Where the parts of `code` start, when it is exactly three parts of four bytes between
@@ -122,7 +164,7 @@ fn four_byte_parts(code: &[u8]) -> Option<[usize; 3]> {
     let mut parts = 0;
     let mut len = 0;
     for (i, &b) in code.iter().enumerate() {
-        if matches!(b, b'-' | b'/' | b'+' | b'.' | b' ') {
+        if is_code_separator(b) {
             if len != 0 && len != 4 {
                 return None;
             }
@@ -358,8 +400,32 @@ mod tests {
                     out.push_str(edge);
                     out
                 });
+            // As the list writes it, but for its case and one byte at most.
+            let dashed = (
+                prop::sample::select(known_codes().iter().copied().collect::<Vec<_>>()),
+                any::<u16>(),
+                prop::option::of((
+                    0usize..14,
+                    prop::sample::select(vec![
+                        b'-', b'/', b'+', b'.', b' ', b'_', b'\t', b'a', b'Z', b'0',
+                    ]),
+                )),
+            )
+                .prop_map(|(code, lower, replaced)| {
+                    let mut bytes = code.as_bytes().to_vec();
+                    for (i, b) in bytes.iter_mut().enumerate() {
+                        if lower >> i & 1 == 1 {
+                            b.make_ascii_lowercase();
+                        }
+                    }
+                    if let Some((at, b)) = replaced {
+                        bytes[at] = b;
+                    }
+                    String::from_utf8_lossy(&bytes).into_owned()
+                });
             prop_oneof![
                 3 => mangled,
+                2 => dashed,
                 1 => any_text(),
                 1 => prop::sample::select(vec!["pmnt-ıcdt-esct", "PMNT-ICDT-EſCT", "PMNT\u{3000}ICDT ESCT", "PMNT-ICDT-ESCT-X", "PMNT-ICDT"]).prop_map(str::to_owned),
             ]
@@ -372,14 +438,32 @@ mod tests {
             fn iso_code_matches(code in code_like()) {
                 prop_assert_eq!(iso_code(&code), reference::iso_code(&code));
             }
+
+            #[test]
+            fn a_dashed_key_finds_what_the_separated_key_finds(code in code_like()) {
+                if let Some(key) = dashed_key(code.as_bytes()) {
+                    let separated = separated_key(code.as_bytes());
+                    prop_assert_eq!(listed_line(&key), separated.and_then(|key| listed_line(&key)));
+                }
+            }
+
+            #[test]
+            fn packed_upper_case_is_ascii_upper_case(key in any::<[u8; 14]>(), ascii in "[ -~]{14}") {
+                let ascii = <[u8; 14]>::try_from(ascii.as_bytes()).expect("14 ASCII bytes");
+                for key in [key, ascii] {
+                    let mut upper = key;
+                    upper.make_ascii_uppercase();
+                    prop_assert_eq!(ascii_upper_case(pack(&key)), pack(&upper));
+                }
+            }
         }
 
         #[test]
         fn every_listed_code_is_in_the_packed_set() {
-            assert_eq!(known_packed_codes().len(), known_codes().len());
+            assert_eq!(listed_by_key().len(), known_codes().len());
             for code in known_codes() {
                 let bytes = <&[u8; 14]>::try_from(code.as_bytes()).expect("14 bytes");
-                assert!(known_packed_codes().contains(&pack(bytes)), "{code}");
+                assert_eq!(listed_by_key().get(&pack(bytes)), Some(code), "{code}");
             }
         }
 
