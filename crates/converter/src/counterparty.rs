@@ -5,6 +5,7 @@
 use crate::text::{MAX_ID, MAX_NAME, MAX_OTHER_ACCOUNT_ID, fits_chars, name, one_line_opt};
 use camt053::{AccountId, CreditDebit, Party, RelatedParties};
 use iban::{Iban, IbanLike};
+use std::cell::RefCell;
 
 /// A counterpart reference mapped to a party account, or the text that did not fit.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -56,7 +57,70 @@ pub fn valid_iban(text: &str) -> Option<String> {
 
 /// `counterpartReference` → `Id/IBAN`, `Id/Othr/Id` (≤34) or an overflow text.
 pub fn counterpart_account(reference: Option<&str>) -> CounterpartAccount {
-    let Some(compact) = reference.and_then(normalized_reference) else {
+    match reference {
+        Some(reference) => recent_counterpart_account(reference),
+        None => CounterpartAccount::default(),
+    }
+}
+
+/// References longer than this are mapped every time: they are no IBAN, rare, and
+/// would make the table big.
+const MAX_REMEMBERED_BYTES: usize = 64;
+const REMEMBERED_SLOTS: usize = 256;
+
+type RememberedAccount = Option<(String, CounterpartAccount)>;
+
+/// [`map_counterpart_account`], remembered for the references this thread saw last.
+/// Counterparties repeat (suppliers, customers, the landlord), and validating an IBAN
+/// costs ~1,600 instructions where looking it up here costs ~150. A slot holds a
+/// reference with what the mapping gave for it, and is only ever overwritten by another
+/// such pair, so a hit (the same reference, byte for byte) gives what the mapping gives.
+fn recent_counterpart_account(reference: &str) -> CounterpartAccount {
+    thread_local! {
+        static RECENT: RefCell<[RememberedAccount; REMEMBERED_SLOTS]> =
+            const { RefCell::new([const { None }; REMEMBERED_SLOTS]) };
+    }
+    if reference.len() > MAX_REMEMBERED_BYTES {
+        return map_counterpart_account(reference);
+    }
+    RECENT.with_borrow_mut(|recent| {
+        let slot = &mut recent[slot_of(reference.as_bytes()) % REMEMBERED_SLOTS];
+        if let Some((seen, account)) = slot
+            && seen == reference
+        {
+            return account.clone();
+        }
+        let account = map_counterpart_account(reference);
+        *slot = Some((reference.to_owned(), account.clone()));
+        account
+    })
+}
+
+/// Where a reference goes in the table: a multiplicative hash of its length and of
+/// eight bytes at its start, middle and end (an IBAN's check digits, bank and account),
+/// rather than a hash of every byte.
+fn slot_of(key: &[u8]) -> usize {
+    let word = |at: usize| {
+        key.get(at..)
+            .and_then(<[u8]>::first_chunk::<8>)
+            .map_or(0, |word| u64::from_le_bytes(*word))
+    };
+    let mixed = match key.last_chunk::<8>() {
+        Some(last) => {
+            word(0)
+                ^ word(key.len() / 2 - 4).rotate_left(21)
+                ^ u64::from_le_bytes(*last).rotate_left(42)
+        }
+        None => key.iter().fold(0, |folded, &b| folded << 8 | u64::from(b)),
+    };
+    let hash = (mixed ^ key.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    // The top bits are the well-mixed ones.
+    (hash >> 56) as usize
+}
+
+/// [`counterpart_account`] of a present reference, worked out.
+fn map_counterpart_account(reference: &str) -> CounterpartAccount {
+    let Some(compact) = normalized_reference(reference) else {
         return CounterpartAccount::default();
     };
     if let Ok(iban) = compact.parse::<Iban>() {
@@ -304,6 +368,62 @@ mod tests {
             #[test]
             fn counterpart_account_matches(text in prop::option::of(reference_like())) {
                 prop_assert_eq!(counterpart_account(text.as_deref()), reference::counterpart_account(text.as_deref()));
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(50))]
+
+            /// Repeats, and (with hundreds of references for 256 slots) references that
+            /// share a slot and take it from each other.
+            #[test]
+            fn remembered_accounts_match(
+                pool in prop::collection::vec(reference_like(), 1..600),
+                picks in prop::collection::vec(any::<prop::sample::Index>(), 1..1500),
+            ) {
+                for pick in picks {
+                    let text = pick.get(&pool);
+                    prop_assert_eq!(counterpart_account(Some(text)), reference::counterpart_account(Some(text)));
+                }
+            }
+        }
+
+        #[test]
+        fn references_sharing_a_slot_take_it_from_each_other() {
+            let references: Vec<String> = (0..20_000)
+                .map(|i| format!("BE{:02}5390075{:05}", i % 100, i))
+                .chain([
+                    "BE68539007547034".to_owned(),
+                    "be68 5390 0754 7034".to_owned(),
+                ])
+                .collect();
+            let first = &references[references.len() - 1];
+            let same_slot: Vec<&String> = references
+                .iter()
+                .filter(|r| slot_of(r.as_bytes()) == slot_of(first.as_bytes()))
+                .take(4)
+                .collect();
+            assert!(same_slot.len() >= 3, "{same_slot:?}");
+            for _ in 0..3 {
+                for text in &same_slot {
+                    assert_eq!(
+                        counterpart_account(Some(text)),
+                        reference::counterpart_account(Some(text)),
+                        "{text}"
+                    );
+                }
+            }
+        }
+
+        #[test]
+        fn long_references_are_mapped_each_time() {
+            let long = format!("{} ", "A1".repeat(40));
+            assert!(long.len() > MAX_REMEMBERED_BYTES);
+            for _ in 0..2 {
+                assert_eq!(
+                    counterpart_account(Some(&long)),
+                    reference::counterpart_account(Some(&long))
+                );
             }
         }
     }
