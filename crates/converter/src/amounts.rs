@@ -137,11 +137,26 @@ pub fn checked_sum(
 /// Whether the magnitude, written with `minor` decimals, has at most 18 digits.
 fn fits_total_digits(magnitude: Decimal, minor: u32) -> bool {
     let integer_digits = MAX_TOTAL_DIGITS.saturating_sub(minor);
-    let limit = Decimal::from_i128_with_scale(10_i128.pow(integer_digits), 0);
-    // For a magnitude (never negative) and a whole limit, trunc(m) < limit ⇔ m < limit;
-    // comparing directly saves the division `trunc` does.
-    magnitude < limit
+    // mantissa / 10^scale < 10^digits ⇔ mantissa < 10^(digits + scale), compared as
+    // integers rather than as decimals. A power beyond u128 is beyond every mantissa
+    // (under 2^96).
+    let exponent = integer_digits + magnitude.scale();
+    usize::try_from(exponent)
+        .ok()
+        .and_then(|exponent| POWERS_OF_TEN.get(exponent))
+        .is_none_or(|&limit| magnitude.mantissa().unsigned_abs() < limit)
 }
+
+/// 10^0 to 10^38, every power of ten a u128 holds.
+const POWERS_OF_TEN: [u128; 39] = {
+    let mut powers = [1; 39];
+    let mut i = 1;
+    while i < powers.len() {
+        powers[i] = powers[i - 1] * 10;
+        i += 1;
+    }
+    powers
+};
 
 #[cfg(test)]
 mod tests {
@@ -281,9 +296,16 @@ mod tests {
         assert!(matches!(err, ConvertError::InvalidField { .. }));
     }
 
-    /// The code before its fast path, kept to test it against.
+    /// The code before its fast paths, kept to test them against.
     mod reference {
         use super::*;
+
+        /// Compared as decimals, before comparing mantissas.
+        pub fn fits_total_digits_as_decimals(magnitude: Decimal, minor: u32) -> bool {
+            let integer_digits = MAX_TOTAL_DIGITS.saturating_sub(minor);
+            let limit = Decimal::from_i128_with_scale(10_i128.pow(integer_digits), 0);
+            magnitude < limit
+        }
 
         fn fits_total_digits(magnitude: Decimal, minor: u32) -> bool {
             let integer_digits = MAX_TOTAL_DIGITS.saturating_sub(minor);
@@ -330,7 +352,7 @@ mod tests {
             prop_oneof![
                 (any::<i64>(), 0u32..=6).prop_map(|(m, scale)| Decimal::new(m, scale)),
                 // Just around the 18-digit limit for every number of minor units.
-                (14u32..=18, -3i128..=3, 0u32..=6).prop_map(|(digits, delta, scale)| {
+                (0u32..=18, -3i128..=3, 0u32..=6).prop_map(|(digits, delta, scale)| {
                     let limit = 10_i128.pow(digits) * 10_i128.pow(scale);
                     Decimal::from_i128_with_scale(limit + delta, scale)
                 }),
@@ -351,6 +373,12 @@ mod tests {
 
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(1000))]
+
+            #[test]
+            fn fits_total_digits_matches(amount in any_decimal(), minor in 0u32..=20) {
+                let magnitude = amount.abs();
+                prop_assert_eq!(fits_total_digits(magnitude, minor), reference::fits_total_digits_as_decimals(magnitude, minor));
+            }
 
             #[test]
             fn unsigned_amount_matches(amount in any_decimal(), minor in 0u32..=4) {
