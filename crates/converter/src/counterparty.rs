@@ -91,7 +91,16 @@ fn recent_counterpart_account(reference: &str) -> CounterpartAccount {
             return account.clone();
         }
         let account = map_counterpart_account(reference);
-        *slot = Some((reference.to_owned(), account.clone()));
+        match slot {
+            // The evicted reference's buffer takes the new one, without a reallocation
+            // when it is long enough (IBANs mostly are).
+            Some((seen, remembered)) => {
+                seen.clear();
+                seen.push_str(reference);
+                *remembered = account.clone();
+            }
+            None => *slot = Some((reference.to_owned(), account.clone())),
+        }
         account
     })
 }
