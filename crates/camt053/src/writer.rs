@@ -27,8 +27,6 @@ use crate::check::{self, AmountIssue, TextIssue};
 use crate::model::*;
 
 #[cfg(test)]
-mod differential;
-#[cfg(test)]
 mod reference;
 
 /// Why a value could not be written. `path` is the element path, e.g.
@@ -203,27 +201,59 @@ const DOCUMENT_BUFFER: usize = 64 * 1024;
 
 /// An element's name with its start and end tags, spelled out at compile time so that
 /// writing a tag is one copy of a constant.
+///
+/// Inside an entry (no line breaks) a chain of elements that each hold only the next is
+/// one `Tag` (`tag!("BookgDt", "Dt")`): `name` is their path (`BookgDt/Dt`), which is
+/// what an error path shows of them, and their tags are written in one copy.
 struct Tag {
     name: &'static str,
     open: &'static [u8],
     close: &'static [u8],
-}
-
-impl Tag {
     /// `<Name`, for a start tag with attributes.
-    fn open_unclosed(&self) -> &'static [u8] {
-        self.open.split_last().map_or(self.open, |(_, head)| head)
-    }
+    open_unclosed: &'static [u8],
+    /// The start tags of the chain but the last (empty for a single element): what was
+    /// written of it before a value was found invalid when each was written on its own.
+    outer_open: &'static [u8],
 }
 
-/// `tag!("Amt")`: the [`Tag`] of `Amt`.
+/// `tag!("Amt")`: the [`Tag`] of `Amt`; `tag!("AmtDtls", "TxAmt", "Amt")`: the one of
+/// `Amt` in `AmtDtls/TxAmt`, each holding only the next.
 macro_rules! tag {
     ($name:literal) => {
+        tag!(@ $name, "", concat!("<", $name), concat!("</", $name, ">"))
+    };
+    ($a:literal, $b:literal) => {
+        tag!(@
+            concat!($a, "/", $b),
+            concat!("<", $a, ">"),
+            concat!("<", $a, "><", $b),
+            concat!("</", $b, "></", $a, ">")
+        )
+    };
+    ($a:literal, $b:literal, $c:literal) => {
+        tag!(@
+            concat!($a, "/", $b, "/", $c),
+            concat!("<", $a, "><", $b, ">"),
+            concat!("<", $a, "><", $b, "><", $c),
+            concat!("</", $c, "></", $b, "></", $a, ">")
+        )
+    };
+    ($a:literal, $b:literal, $c:literal, $d:literal) => {
+        tag!(@
+            concat!($a, "/", $b, "/", $c, "/", $d),
+            concat!("<", $a, "><", $b, "><", $c, ">"),
+            concat!("<", $a, "><", $b, "><", $c, "><", $d),
+            concat!("</", $d, "></", $c, "></", $b, "></", $a, ">")
+        )
+    };
+    (@ $name:expr, $outer_open:expr, $open_unclosed:expr, $close:expr) => {
         const {
             &Tag {
                 name: $name,
-                open: concat!("<", $name, ">").as_bytes(),
-                close: concat!("</", $name, ">").as_bytes(),
+                open: concat!($open_unclosed, ">").as_bytes(),
+                close: $close.as_bytes(),
+                open_unclosed: $open_unclosed.as_bytes(),
+                outer_open: $outer_open.as_bytes(),
             }
         }
     };
@@ -408,10 +438,10 @@ fn write_entry_content<S: Sink>(out: &mut Out<S>, entry: &Entry) -> Result<(), W
     }
     out.code(tag!("Sts"), entry.status.code())?;
     if let Some(date) = entry.booking_date {
-        out.element(tag!("BookgDt"), |out| out.date(tag!("Dt"), date))?;
+        out.date(tag!("BookgDt", "Dt"), date)?;
     }
     if let Some(date) = entry.value_date {
-        out.element(tag!("ValDt"), |out| out.date(tag!("Dt"), date))?;
+        out.date(tag!("ValDt", "Dt"), date)?;
     }
     out.opt_text(
         tag!("AcctSvcrRef"),
@@ -463,7 +493,7 @@ fn write_bank_transaction_code<S: Sink>(
 
 /// A `TxDtls` with nothing in it would be an empty element: it is left out.
 fn details_are_empty(d: &TransactionDetails) -> bool {
-    d.refs == References::default()
+    references_are_empty(&d.refs)
         && d.amount.is_none()
         && d.charges.is_empty()
         && related_parties_are_empty(&d.related_parties)
@@ -471,6 +501,26 @@ fn details_are_empty(d: &TransactionDetails) -> bool {
         && d.remittance.is_empty()
         && d.return_info.is_none()
         && d.additional_info.is_none()
+}
+
+/// `*refs == References::default()`, without making and dropping a default per entry.
+fn references_are_empty(refs: &References) -> bool {
+    let References {
+        account_servicer_ref,
+        payment_information_id,
+        instruction_id,
+        end_to_end_id,
+        transaction_id,
+        mandate_id,
+        proprietary,
+    } = refs;
+    account_servicer_ref.is_none()
+        && payment_information_id.is_none()
+        && instruction_id.is_none()
+        && end_to_end_id.is_none()
+        && transaction_id.is_none()
+        && mandate_id.is_none()
+        && proprietary.is_none()
 }
 
 fn related_parties_are_empty(p: &RelatedParties) -> bool {
@@ -492,29 +542,25 @@ fn write_details<S: Sink>(
     out.element_indexed(tag!("TxDtls"), index, |out| {
         write_references(out, &d.refs)?;
         if let Some((amount, currency)) = &d.amount {
-            out.element(tag!("AmtDtls"), |out| {
-                out.element(tag!("TxAmt"), |out| {
-                    out.amount(tag!("Amt"), *amount, currency)
-                })
-            })?;
+            out.amount(tag!("AmtDtls", "TxAmt", "Amt"), *amount, currency)?;
         }
         for charges in &d.charges {
             write_charges(out, charges)?;
         }
         write_related_parties(out, &d.related_parties)?;
         if let Some(purpose) = &d.purpose {
-            out.element(tag!("Purp"), |out| out.text(tag!("Cd"), purpose, 4))?;
+            out.text(tag!("Purp", "Cd"), purpose, 4)?;
         }
         write_remittance(out, &d.remittance)?;
         if let Some(info) = &d.return_info {
-            out.element(tag!("RtrInf"), |out| out.text(tag!("AddtlInf"), info, 105))?;
+            out.text(tag!("RtrInf", "AddtlInf"), info, 105)?;
         }
         out.opt_text(tag!("AddtlTxInf"), d.additional_info.as_deref(), 500)
     })
 }
 
 fn write_references<S: Sink>(out: &mut Out<S>, refs: &References) -> Result<(), WriteError> {
-    if *refs == References::default() {
+    if references_are_empty(refs) {
         return Ok(());
     }
     out.element(tag!("Refs"), |out| {
@@ -558,12 +604,28 @@ fn write_related_parties<S: Sink>(
     }
     out.element(tag!("RltdPties"), |out| {
         write_party(out, tag!("Dbtr"), parties.debtor.as_ref())?;
-        write_party_account(out, tag!("DbtrAcct"), parties.debtor_account.as_ref())?;
+        write_party_account(
+            out,
+            [
+                tag!("DbtrAcct", "Id", "IBAN"),
+                tag!("DbtrAcct", "Id", "Othr", "Id"),
+            ],
+            parties.debtor_account.as_ref(),
+        )?;
         write_party(out, tag!("Cdtr"), parties.creditor.as_ref())?;
-        write_party_account(out, tag!("CdtrAcct"), parties.creditor_account.as_ref())
+        write_party_account(
+            out,
+            [
+                tag!("CdtrAcct", "Id", "IBAN"),
+                tag!("CdtrAcct", "Id", "Othr", "Id"),
+            ],
+            parties.creditor_account.as_ref(),
+        )
     })
 }
 
+/// Inlined, as `write_party_account`, so that the element's tags are constants.
+#[inline(always)]
 fn write_party<S: Sink>(
     out: &mut Out<S>,
     element: &'static Tag,
@@ -575,35 +637,27 @@ fn write_party<S: Sink>(
     out.element(element, |out| {
         out.opt_text(tag!("Nm"), party.name.as_deref(), 140)?;
         if let Some(creditor_id) = &party.sepa_creditor_id {
-            out.element(tag!("Id"), |out| {
-                out.element(tag!("PrvtId"), |out| {
-                    out.element(tag!("Othr"), |out| {
-                        out.text(tag!("Id"), creditor_id, 35)?;
-                        out.element(tag!("SchmeNm"), |out| out.code(tag!("Prtry"), "SEPA"))
-                    })
-                })
+            out.element(tag!("Id", "PrvtId", "Othr"), |out| {
+                out.text(tag!("Id"), creditor_id, 35)?;
+                out.code(tag!("SchmeNm", "Prtry"), "SEPA")
             })?;
         }
         Ok(())
     })
 }
 
+/// `tags`: the account element's `…Acct/Id/IBAN` and `…Acct/Id/Othr/Id`.
+#[inline(always)]
 fn write_party_account<S: Sink>(
     out: &mut Out<S>,
-    element: &'static Tag,
+    [iban_tag, other_tag]: [&'static Tag; 2],
     account: Option<&AccountId>,
 ) -> Result<(), WriteError> {
-    let Some(account) = account else {
-        return Ok(());
-    };
-    out.element(element, |out| {
-        out.element(tag!("Id"), |out| match account {
-            AccountId::Iban(iban) => out.iban(tag!("IBAN"), iban),
-            AccountId::Other(other) => {
-                out.element(tag!("Othr"), |out| out.text(tag!("Id"), other, 34))
-            }
-        })
-    })
+    match account {
+        None => Ok(()),
+        Some(AccountId::Iban(iban)) => out.iban(iban_tag, iban),
+        Some(AccountId::Other(other)) => out.text(other_tag, other, 34),
+    }
 }
 
 /// `DocumentType3Code` values; other creditor reference types go to `Prtry`.
@@ -618,13 +672,11 @@ fn write_remittance<S: Sink>(out: &mut Out<S>, remittance: &Remittance) -> Resul
             out.text(tag!("Ustrd"), line, 140)?;
         }
         if let Some(reference) = &remittance.creditor_reference {
-            out.element(tag!("Strd"), |out| {
-                out.element(tag!("CdtrRefInf"), |out| {
-                    if let Some(kind) = &reference.kind {
-                        write_creditor_reference_type(out, kind)?;
-                    }
-                    out.text(tag!("Ref"), &reference.reference, 35)
-                })
+            out.element(tag!("Strd", "CdtrRefInf"), |out| {
+                if let Some(kind) = &reference.kind {
+                    write_creditor_reference_type(out, kind)?;
+                }
+                out.text(tag!("Ref"), &reference.reference, 35)
             })?;
         }
         Ok(())
@@ -632,15 +684,11 @@ fn write_remittance<S: Sink>(out: &mut Out<S>, remittance: &Remittance) -> Resul
 }
 
 fn write_creditor_reference_type<S: Sink>(out: &mut Out<S>, kind: &str) -> Result<(), WriteError> {
-    out.element(tag!("Tp"), |out| {
-        out.element(tag!("CdOrPrtry"), |out| {
-            if CREDITOR_REFERENCE_CODES.contains(&kind) {
-                out.code(tag!("Cd"), kind)
-            } else {
-                out.text(tag!("Prtry"), kind, 35)
-            }
-        })
-    })
+    if CREDITOR_REFERENCE_CODES.contains(&kind) {
+        out.code(tag!("Tp", "CdOrPrtry", "Cd"), kind)
+    } else {
+        out.text(tag!("Tp", "CdOrPrtry", "Prtry"), kind, 35)
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -693,6 +741,31 @@ impl Open {
 /// Where the bytes go: a buffered writer (documents) or memory (entries on their own).
 trait Sink {
     fn put(&mut self, bytes: &[u8]) -> io::Result<()>;
+
+    /// A start tag, a value and an end tag.
+    #[inline(always)]
+    fn put_leaf(&mut self, open: &[u8], value: &[u8], close: &[u8]) -> io::Result<()> {
+        self.put(open)?;
+        self.put(value)?;
+        self.put(close)
+    }
+
+    /// `put_leaf` if `text` [`is_plain`] for `max`; otherwise nothing is written and the
+    /// answer is `false`.
+    #[inline(always)]
+    fn plain_leaf(
+        &mut self,
+        open: &[u8],
+        text: &[u8],
+        close: &[u8],
+        max: usize,
+    ) -> io::Result<bool> {
+        if !is_plain(text, max) {
+            return Ok(false);
+        }
+        self.put_leaf(open, text, close)?;
+        Ok(true)
+    }
 }
 
 impl<W: Write> Sink for BufWriter<W> {
@@ -720,12 +793,38 @@ impl Buffer {
     #[inline(never)]
     fn grow_and_put(&mut self, bytes: &[u8]) {
         let end = self.len + bytes.len();
-        let size = end.max(2 * self.bytes.len()).max(4 * 1024);
-        self.bytes.resize(size, 0);
+        self.grow(end);
         if let Some(free) = self.bytes.get_mut(self.len..end) {
             free.copy_from_slice(bytes);
             self.len = end;
         }
+    }
+
+    /// Makes room up to `end`.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, end: usize) {
+        let size = end.max(2 * self.bytes.len()).max(4 * 1024);
+        self.bytes.resize(size, 0);
+    }
+
+    /// The room for the next `size` bytes, split at `first` and `first + second`:
+    /// one bounds check for the three parts of a leaf.
+    #[inline(always)]
+    fn room3(
+        &mut self,
+        first: usize,
+        second: usize,
+        third: usize,
+    ) -> Option<(&mut [u8], &mut [u8], &mut [u8])> {
+        let end = self.len + first + second + third;
+        if end > self.bytes.len() {
+            self.grow(end);
+        }
+        let free = self.bytes.get_mut(self.len..end)?;
+        let (a, rest) = free.split_at_mut_checked(first)?;
+        let (b, c) = rest.split_at_mut_checked(second)?;
+        Some((a, b, c))
     }
 }
 
@@ -735,12 +834,57 @@ impl Sink for Buffer {
         let end = self.len + bytes.len();
         match self.bytes.get_mut(self.len..end) {
             Some(free) => {
-                free.copy_from_slice(bytes);
+                copy_value(free, bytes);
                 self.len = end;
             }
             None => self.grow_and_put(bytes),
         }
         Ok(())
+    }
+
+    #[inline(always)]
+    fn put_leaf(&mut self, open: &[u8], value: &[u8], close: &[u8]) -> io::Result<()> {
+        let end = self.len + open.len() + value.len() + close.len();
+        match self.room3(open.len(), value.len(), close.len()) {
+            Some((open_to, value_to, close_to)) => {
+                open_to.copy_from_slice(open);
+                copy_value(value_to, value);
+                close_to.copy_from_slice(close);
+                self.len = end;
+            }
+            None => {
+                self.put(open)?;
+                self.put(value)?;
+                self.put(close)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The text is copied as it is scanned; the copy counts only if it was plain.
+    #[inline(always)]
+    fn plain_leaf(
+        &mut self,
+        open: &[u8],
+        text: &[u8],
+        close: &[u8],
+        max: usize,
+    ) -> io::Result<bool> {
+        if text.len() > max {
+            return Ok(false);
+        }
+        let end = self.len + open.len() + text.len() + close.len();
+        let Some((open_to, text_to, close_to)) = self.room3(open.len(), text.len(), close.len())
+        else {
+            return Ok(false);
+        };
+        open_to.copy_from_slice(open);
+        if !copy_if_plain(text_to, text) {
+            return Ok(false);
+        }
+        close_to.copy_from_slice(close);
+        self.len = end;
+        Ok(true)
     }
 }
 
@@ -843,9 +987,7 @@ impl<S: Sink> Out<S> {
     #[inline(always)]
     fn leaf(&mut self, tag: &'static Tag, escaped: &[u8]) -> Result<(), WriteError> {
         self.newline()?;
-        self.put(tag.open)?;
-        self.put(escaped)?;
-        self.put(tag.close)?;
+        self.sink.put_leaf(tag.open, escaped, tag.close)?;
         Ok(())
     }
 
@@ -857,11 +999,19 @@ impl<S: Sink> Out<S> {
 
     #[inline(always)]
     fn text(&mut self, tag: &'static Tag, value: &str, max: usize) -> Result<(), WriteError> {
-        if is_plain(value.as_bytes(), max) {
-            self.leaf(tag, value.as_bytes())
-        } else {
-            self.checked_text(tag, value, max)
+        let value_bytes = value.as_bytes();
+        if self.in_entry {
+            // No line break to write first: the check and the copy can be one pass.
+            if self
+                .sink
+                .plain_leaf(tag.open, value_bytes, tag.close, max)?
+            {
+                return Ok(());
+            }
+        } else if is_plain(value_bytes, max) {
+            return self.leaf(tag, value_bytes);
         }
+        self.checked_text(tag, value, max)
     }
 
     /// A text [`is_plain`] cannot vouch for: checked character by character, escaped.
@@ -872,7 +1022,10 @@ impl<S: Sink> Out<S> {
         value: &str,
         max: usize,
     ) -> Result<(), WriteError> {
-        check::text(value, max).map_err(|issue| self.text_error(tag.name, issue))?;
+        if let Err(issue) = check::text(value, max) {
+            let error = self.text_error(tag.name, issue);
+            return Err(self.outer_opened(tag, error));
+        }
         self.newline()?;
         self.put(tag.open)?;
         self.put_escaped(value)?;
@@ -913,6 +1066,7 @@ impl<S: Sink> Out<S> {
         }
     }
 
+    #[inline(always)]
     fn iban(&mut self, tag: &'static Tag, value: &str) -> Result<(), WriteError> {
         self.patterned(
             tag,
@@ -941,6 +1095,7 @@ impl<S: Sink> Out<S> {
     }
 
     /// A value whose pattern admits only ASCII letters and digits: no escaping needed.
+    #[inline(always)]
     fn patterned(
         &mut self,
         tag: &'static Tag,
@@ -949,27 +1104,45 @@ impl<S: Sink> Out<S> {
         expected: &'static str,
     ) -> Result<(), WriteError> {
         if !valid {
-            return Err(self.pattern_error(tag.name, value, expected));
+            return Err(self.invalid_pattern(tag, value, expected));
         }
         self.leaf(tag, value.as_bytes())
     }
 
     /// `<name Ccy="…">amount</name>`, the amount unsigned with at most 5 fraction digits.
+    /// Inlined, as the other leaves on an entry's path, so that its tags are constants
+    /// (copied without a call to `memcpy`).
+    #[inline(always)]
     fn amount(&mut self, tag: &'static Tag, amount: Decimal, ccy: &str) -> Result<(), WriteError> {
-        let &[c1, c2, c3] = ccy.as_bytes() else {
-            return Err(self.currency_error(tag.name, ccy));
+        let (&[c1, c2, c3], true) = (ccy.as_bytes(), check::is_currency(ccy)) else {
+            return Err(self.invalid_currency(tag, ccy));
         };
-        if !check::is_currency(ccy) {
-            return Err(self.currency_error(tag.name, ccy));
+        if !is_plain_decimal(amount, check::AMOUNT_FRACTION_DIGITS) {
+            self.checked_amount(tag, amount)?;
         }
-        self.check_decimal(tag, amount, check::AMOUNT_FRACTION_DIGITS)?;
         self.newline()?;
-        self.put(tag.open_unclosed())?;
+        self.put(tag.open_unclosed)?;
         // The currency is [A-Z]{3}: the attribute needs no escaping.
         self.put(&[b' ', b'C', b'c', b'y', b'=', b'"', c1, c2, c3, b'"', b'>'])?;
         self.put_decimal(amount)?;
         self.put(tag.close)?;
         Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn invalid_currency(&mut self, tag: &'static Tag, ccy: &str) -> WriteError {
+        let error = self.currency_error(tag.name, ccy);
+        self.outer_opened(tag, error)
+    }
+
+    /// The check of an amount [`is_plain_decimal`] cannot vouch for.
+    #[inline(never)]
+    fn checked_amount(&mut self, tag: &'static Tag, amount: Decimal) -> Result<(), WriteError> {
+        match self.check_decimal(tag, amount, check::AMOUNT_FRACTION_DIGITS) {
+            Ok(()) => Ok(()),
+            Err(error) => Err(self.outer_opened(tag, error)),
+        }
     }
 
     /// A `DecimalNumber` (TxsSummry sums): 17 fraction digits and 18 digits at most.
@@ -1023,19 +1196,28 @@ impl<S: Sink> Out<S> {
     }
 
     /// `YYYY-MM-DD`, formatted by hand: two dates per entry are on the hot path.
+    #[inline(always)]
     fn date(&mut self, tag: &'static Tag, date: NaiveDate) -> Result<(), WriteError> {
         let year = date.year();
         if !(1..=9999).contains(&year) {
-            return Err(WriteError::DateOutOfRange {
-                path: self.path(tag.name),
-                year,
-            });
+            return Err(self.date_out_of_range(tag, year));
         }
-        let mut text = *b"0000-00-00";
-        put_digits(&mut text[0..4], year.unsigned_abs());
-        put_digits(&mut text[5..7], date.month());
-        put_digits(&mut text[8..10], date.day());
-        self.leaf(tag, &text)
+        let year = year.unsigned_abs();
+        let [c1, c2] = two_digits(year / 100);
+        let [y1, y2] = two_digits(year);
+        let [m1, m2] = two_digits(date.month());
+        let [d1, d2] = two_digits(date.day());
+        self.leaf(tag, &[c1, c2, y1, y2, b'-', m1, m2, b'-', d1, d2])
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn date_out_of_range(&mut self, tag: &'static Tag, year: i32) -> WriteError {
+        let error = WriteError::DateOutOfRange {
+            path: self.path(tag.name),
+            year,
+        };
+        self.outer_opened(tag, error)
     }
 
     /// `2024-02-01T06:00:00+01:00`: seconds, explicit offset, fractions dropped.
@@ -1071,6 +1253,28 @@ impl<S: Sink> Out<S> {
         }
         path.push_str(leaf);
         path
+    }
+
+    /// `error`, for a value of `tag` found invalid, once the start tags that were written
+    /// before that check when the elements of the chain were written on their own are.
+    #[cold]
+    fn outer_opened(&mut self, tag: &'static Tag, error: WriteError) -> WriteError {
+        match self.put(tag.outer_open) {
+            Ok(()) => error,
+            Err(io) => io.into(),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn invalid_pattern(
+        &mut self,
+        tag: &'static Tag,
+        value: &str,
+        expected: &'static str,
+    ) -> WriteError {
+        let error = self.pattern_error(tag.name, value, expected);
+        self.outer_opened(tag, error)
     }
 
     fn overflow(&self, leaf: &str) -> WriteError {
@@ -1129,11 +1333,21 @@ impl<S: Sink> Out<S> {
     }
 }
 
-/// Writes `value` as decimal digits filling `buf` (zero padded on the left).
-fn put_digits(buf: &mut [u8], mut value: u32) {
-    for slot in buf.iter_mut().rev() {
-        *slot = b'0' + (value % 10) as u8;
-        value /= 10;
+/// "00" to "99", for formatting numbers two digits at a time.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+    0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
+/// The last two decimal digits of `value`.
+#[inline(always)]
+fn two_digits(value: u32) -> [u8; 2] {
+    let at = (value % 100) as usize * 2;
+    match DIGIT_PAIRS.get(at..at + 2) {
+        Some(&[tens, ones]) => [tens, ones],
+        _ => *b"00",
     }
 }
 
@@ -1162,29 +1376,40 @@ fn unsigned_decimal_text(value: Decimal, buf: &mut [u8; DECIMAL_TEXT]) -> Option
     Some(decimal_digits(mantissa, value.scale(), buf))
 }
 
-/// `mantissa` scaled down by `scale` decimal places, written at the end of `buf`.
+/// `mantissa` scaled down by `scale` decimal places, written at the end of `buf`, two
+/// digits at a time.
 fn decimal_digits(mut mantissa: u64, scale: u32, buf: &mut [u8; DECIMAL_TEXT]) -> &[u8] {
     // A `Decimal` has at most 28 fraction digits: 28 + 1 + 20 bytes fit in `buf`.
-    let fraction_digits = scale.min(28);
+    let mut fraction_digits = scale.min(28);
     let mut at = buf.len();
-    for _ in 0..fraction_digits {
-        at -= 1;
-        buf[at] = b'0' + (mantissa % 10) as u8;
-        mantissa /= 10;
-    }
-    if fraction_digits > 0 {
-        at -= 1;
-        buf[at] = b'.';
-    }
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (mantissa % 10) as u8;
-        mantissa /= 10;
-        if mantissa == 0 {
-            break;
+    let mut put = |at: &mut usize, bytes: &[u8]| {
+        *at -= bytes.len();
+        if let Some(to) = buf.get_mut(*at..*at + bytes.len()) {
+            to.copy_from_slice(bytes);
         }
+    };
+    if fraction_digits > 0 {
+        while fraction_digits >= 2 {
+            put(&mut at, &two_digits((mantissa % 100) as u32));
+            mantissa /= 100;
+            fraction_digits -= 2;
+        }
+        if fraction_digits == 1 {
+            put(&mut at, &[b'0' + (mantissa % 10) as u8]);
+            mantissa /= 10;
+        }
+        put(&mut at, b".");
     }
-    &buf[at..]
+    while mantissa >= 100 {
+        put(&mut at, &two_digits((mantissa % 100) as u32));
+        mantissa /= 100;
+    }
+    if mantissa >= 10 {
+        put(&mut at, &two_digits(mantissa as u32));
+    } else {
+        put(&mut at, &[b'0' + mantissa as u8]);
+    }
+    buf.get(at..).unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1220,6 +1445,63 @@ fn is_plain(text: &[u8], max: usize) -> bool {
     special == 0 && not_space != 0
 }
 
+/// [`is_plain`] for a text no longer than allowed, copying it to `to` (of the same length)
+/// on the way; what `to` holds counts only if the answer is `true`.
+#[inline(always)]
+fn copy_if_plain(to: &mut [u8], text: &[u8]) -> bool {
+    let (words, _) = text.as_chunks::<8>();
+    let (to_words, _) = to.as_chunks_mut::<8>();
+    let last = match text.last_chunk::<8>() {
+        Some(last) => u64::from_le_bytes(*last),
+        None => short_word(text),
+    };
+    let mut special = special_bytes(last);
+    let mut not_space = last ^ SPACES;
+    for (to_word, word) in to_words.iter_mut().zip(words) {
+        *to_word = *word;
+        let word = u64::from_le_bytes(*word);
+        special |= special_bytes(word);
+        not_space |= word ^ SPACES;
+    }
+    copy_tail(to, text);
+    special == 0 && not_space != 0
+}
+
+/// Copies `from` to `to` (of the same length) a word at a time, without a call to
+/// `memcpy` for the short values that most are.
+#[inline(always)]
+fn copy_value(to: &mut [u8], from: &[u8]) {
+    if from.len() > 64 {
+        to.copy_from_slice(from);
+        return;
+    }
+    let (words, _) = from.as_chunks::<8>();
+    let (to_words, _) = to.as_chunks_mut::<8>();
+    for (to_word, word) in to_words.iter_mut().zip(words) {
+        *to_word = *word;
+    }
+    copy_tail(to, from);
+}
+
+/// The bytes of `from` after its last whole word (and maybe some before, again), to `to`
+/// of the same length.
+#[inline(always)]
+fn copy_tail(to: &mut [u8], from: &[u8]) {
+    if let (Some(to_word), Some(word)) = (to.last_chunk_mut::<8>(), from.last_chunk::<8>()) {
+        *to_word = *word;
+    } else if let (Some(to_half), Some(half)) = (to.first_chunk_mut::<4>(), from.first_chunk::<4>())
+    {
+        *to_half = *half;
+        if let (Some(to_half), Some(half)) = (to.last_chunk_mut::<4>(), from.last_chunk::<4>()) {
+            *to_half = *half;
+        }
+    } else {
+        for (to_byte, byte) in to.iter_mut().zip(from) {
+            *to_byte = *byte;
+        }
+    }
+}
+
 /// The bytes of a text shorter than 8 bytes in one word, the rest spaces.
 #[inline(always)]
 fn short_word(text: &[u8]) -> u64 {
@@ -1252,3 +1534,7 @@ fn bytes_equal(low: u64, byte: u8) -> u64 {
     let diff = low ^ (ONES * u64::from(byte));
     !((diff + !HIGH_BITS) | diff)
 }
+
+// After `tag!`, which it uses.
+#[cfg(test)]
+mod differential;

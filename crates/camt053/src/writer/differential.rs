@@ -44,6 +44,7 @@ fn text(max: usize) -> BoxedStrategy<String> {
     prop_oneof![
         120 => "[A-Za-z0-9][A-Za-z0-9 /.-]{0,30}",
         40 => regex(&plain),
+        20 => one_special_byte(max),
         4 => regex(&near_max),
         20 => ("[a-z]", prop::collection::vec(valid_tricky, 1..=max.min(30)))
             .prop_map(|(first, rest)| first + &String::from_iter(rest)),
@@ -58,6 +59,29 @@ fn text(max: usize) -> BoxedStrategy<String> {
         .prop_map(String::from_iter),
     ]
     .boxed()
+}
+
+/// A plain text of up to `max + 2` bytes with one character of [`SPECIAL`] at any
+/// position, so at every position in an eight byte word and around word boundaries.
+fn one_special_byte(max: usize) -> impl Strategy<Value = String> {
+    (
+        1..=max + 2,
+        any::<prop::sample::Index>(),
+        prop::sample::select(SPECIAL),
+    )
+        .prop_map(|(len, at, special)| with_special("x".repeat(len), at.index(len), special))
+}
+
+/// What the eight byte scan looks for, and bytes around what it looks for.
+const SPECIAL: &[&str] = &[
+    "&", "<", ">", "\r", "\t", "\n", "\u{0}", "\u{1}", "\u{1F}", "é", "€", "\u{7F}", "=", "?", ";",
+    "%", "'", "\"", " ",
+];
+
+/// `text` with the character at `at` (an ASCII one) replaced by `special`.
+fn with_special(mut text: String, at: usize, special: &str) -> String {
+    text.replace_range(at..=at, special);
+    text
 }
 
 fn opt_text(max: usize) -> impl Strategy<Value = Option<String>> {
@@ -511,6 +535,12 @@ proptest! {
     }
 
     #[test]
+    fn plain_texts_are_copied_as_they_are_scanned(text in text(35), max in 0usize..40) {
+        let plain = plain_the_slow_way(&text, max).then(|| text.clone().into_bytes());
+        prop_assert_eq!(copied_if_plain(&text, max), plain);
+    }
+
+    #[test]
     fn plain_decimals_pass_the_check(value in decimal(), max_fraction in 0u32..=20) {
         if is_plain_decimal(value, max_fraction) {
             prop_assert_eq!(crate::check::amount(value, max_fraction), Ok(()));
@@ -530,24 +560,89 @@ proptest! {
     }
 }
 
+/// [`copy_if_plain`] as `Buffer::plain_leaf` calls it: after the length check, into
+/// room of the text's length (which held other bytes before).
+fn copied_if_plain(text: &str, max: usize) -> Option<Vec<u8>> {
+    let mut to = vec![b'#'; text.len()];
+    (text.len() <= max && copy_if_plain(&mut to, text.as_bytes())).then_some(to)
+}
+
 #[test]
 fn plain_texts_of_every_short_length() {
-    for len in 0..=17 {
-        for special in [
-            "&", "<", ">", "\r", "\t", "\n", "\u{1}", "é", "\u{7F}", "=", "?",
-        ] {
+    for len in 0..=41 {
+        for special in SPECIAL {
             for at in 0..len {
-                let mut text = "a".repeat(len);
-                text.replace_range(at..=at, special);
+                let text = with_special("a".repeat(len), at, special);
                 assert_eq!(
                     is_plain(text.as_bytes(), 40),
                     plain_the_slow_way(&text, 40),
                     "{text:?}"
                 );
+                let plain = plain_the_slow_way(&text, 40).then(|| text.clone().into_bytes());
+                assert_eq!(copied_if_plain(&text, 40), plain, "{text:?}");
             }
         }
         let blank = " ".repeat(len);
         assert!(!is_plain(blank.as_bytes(), 40));
+        assert_eq!(copied_if_plain(&blank, 40), None);
+        let text = "a".repeat(len);
+        let plain = (1..=40).contains(&len).then(|| text.clone().into_bytes());
+        assert_eq!(copied_if_plain(&text, 40), plain, "{text:?}");
+    }
+}
+
+#[test]
+fn values_of_every_length_are_copied_whole() {
+    for len in 0..=200 {
+        let from: Vec<u8> = (0..len).map(|n| (n * 7 + len) as u8).collect();
+        let mut to = vec![0xAA; len];
+        copy_value(&mut to, &from);
+        assert_eq!(to, from, "{len} bytes");
+    }
+}
+
+/// What an entry's `Out` writes for one leaf.
+fn entry_leaf(write: impl FnOnce(&mut Out<Buffer>) -> Result<(), WriteError>) -> String {
+    let mut out = Out::new(Buffer::default(), &[]);
+    out.in_entry = true;
+    write(&mut out).expect("a valid value");
+    String::from_utf8_lossy(out.sink.written()).into_owned()
+}
+
+#[test]
+fn dates_of_every_year_are_written_as_chrono_writes_them() {
+    for year in 1..=9999 {
+        let (month, day) = (year as u32 % 12 + 1, year as u32 % 28 + 1);
+        for (month, day) in [(1, 1), (12, 31), (month, day), (2, 10), (10, 9)] {
+            let date = NaiveDate::from_ymd_opt(year, month, day).expect("a date");
+            let written = entry_leaf(|out| out.date(tag!("Dt"), date));
+            assert_eq!(written, format!("<Dt>{}</Dt>", date.format("%Y-%m-%d")));
+        }
+    }
+}
+
+#[test]
+fn decimals_at_the_extremes_are_written_as_display_writes_them() {
+    let mut mantissas = vec![0, 1, 9, 99, u64::MAX, u64::MAX - 1];
+    for digits in 1..=19 {
+        let power = 10u64.pow(digits);
+        mantissas.extend([power - 1, power, power + 1, power / 2 + 5]);
+    }
+    for mantissa in mantissas {
+        for scale in 0..=28 {
+            let value = Decimal::from_i128_with_scale(i128::from(mantissa), scale);
+            let mut buf = [0; DECIMAL_TEXT];
+            let text = unsigned_decimal_text(value, &mut buf).expect("an unsigned u64 mantissa");
+            assert_eq!(
+                std::str::from_utf8(text).ok(),
+                Some(value.to_string().as_str())
+            );
+        }
+        let mut buf = [0; DECIMAL_TEXT];
+        assert_eq!(
+            decimal_digits(mantissa, 0, &mut buf),
+            mantissa.to_string().as_bytes()
+        );
     }
 }
 
