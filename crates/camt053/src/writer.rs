@@ -15,7 +15,7 @@
 //!
 //! After an error the output is incomplete and must be discarded.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::io::{self, BufWriter, Read, Write};
 
@@ -132,14 +132,29 @@ impl<W: Write> StatementWriter<W> {
 /// indentation, bytes identical), so a caller can spool entries to a temp file and splice
 /// them in later.
 pub fn write_entry_fragment<W: Write>(mut out: W, entry: &Entry) -> Result<(), WriteError> {
-    let mut fragment = Out::new(FRAGMENT.take(), &[DOCUMENT, BK_TO_CSTMR_STMT, STMT]);
-    fragment.sink.len = 0;
-    let written = write_entry(&mut fragment, entry, 0);
+    FRAGMENT.with(|kept| match kept.try_borrow_mut() {
+        Ok(mut kept) => {
+            let fragment = kept.get_or_insert_with(Out::fragment);
+            let result = write_fragment(fragment, &mut out, entry);
+            if fragment.sink.bytes.len() > MAX_KEPT_FRAGMENT_BUFFER {
+                *kept = None;
+            }
+            result
+        }
+        // Called again by `out` while it is passed an entry: an output of its own.
+        Err(_) => write_fragment(&mut Out::fragment(), &mut out, entry),
+    })
+}
+
+fn write_fragment<W: Write>(
+    fragment: &mut Out<Buffer>,
+    out: &mut W,
+    entry: &Entry,
+) -> Result<(), WriteError> {
+    fragment.restart(&[DOCUMENT, BK_TO_CSTMR_STMT, STMT]);
+    let written = write_entry(fragment, entry, 0);
     // What was written before an error is passed on too, as a buffered writer would.
-    let copied = pass_on(&mut out, fragment.sink.written());
-    if fragment.sink.bytes.len() <= MAX_KEPT_FRAGMENT_BUFFER {
-        FRAGMENT.set(fragment.sink);
-    }
+    let copied = pass_on(out, fragment.sink.written());
     written?;
     copied?;
     Ok(())
@@ -165,14 +180,9 @@ fn pass_on(out: &mut impl Write, mut bytes: &[u8]) -> io::Result<()> {
 }
 
 thread_local! {
-    /// The buffer `write_entry_fragment` renders into, kept between calls: a conversion
+    /// The output `write_entry_fragment` renders into, kept between calls: a conversion
     /// writes a million entries, one at a time.
-    static FRAGMENT: Cell<Buffer> = const {
-        Cell::new(Buffer {
-            bytes: Vec::new(),
-            len: 0,
-        })
-    };
+    static FRAGMENT: RefCell<Option<Out<Buffer>>> = const { RefCell::new(None) };
 }
 
 /// A buffer grown past this by a huge entry is let go rather than kept for the next.
@@ -910,6 +920,22 @@ impl<W: Write> Out<BufWriter<W>> {
     }
 }
 
+impl Out<Buffer> {
+    fn fragment() -> Self {
+        Out::new(Buffer::default(), &[])
+    }
+
+    /// Empty, inside `enclosing`, as if new (but with the memory it had).
+    fn restart(&mut self, enclosing: &[&'static Tag]) {
+        self.sink.len = 0;
+        self.open.depth = 0;
+        for tag in enclosing {
+            self.open.push(tag.name, 0);
+        }
+        self.in_entry = false;
+    }
+}
+
 impl<S: Sink> Out<S> {
     fn new(sink: S, enclosing: &[&'static Tag]) -> Self {
         Out {
@@ -1435,14 +1461,14 @@ fn is_plain(text: &[u8], max: usize) -> bool {
         Some(last) => u64::from_le_bytes(*last),
         None => short_word(text),
     };
-    let mut special = special_bytes(last);
+    let mut plain = plain_bytes(last);
     let mut not_space = last ^ SPACES;
     for word in words {
         let word = u64::from_le_bytes(*word);
-        special |= special_bytes(word);
+        plain &= plain_bytes(word);
         not_space |= word ^ SPACES;
     }
-    special == 0 && not_space != 0
+    plain & HIGH_BITS == HIGH_BITS && not_space != 0
 }
 
 /// [`is_plain`] for a text no longer than allowed, copying it to `to` (of the same length)
@@ -1455,16 +1481,16 @@ fn copy_if_plain(to: &mut [u8], text: &[u8]) -> bool {
         Some(last) => u64::from_le_bytes(*last),
         None => short_word(text),
     };
-    let mut special = special_bytes(last);
+    let mut plain = plain_bytes(last);
     let mut not_space = last ^ SPACES;
     for (to_word, word) in to_words.iter_mut().zip(words) {
         *to_word = *word;
         let word = u64::from_le_bytes(*word);
-        special |= special_bytes(word);
+        plain &= plain_bytes(word);
         not_space |= word ^ SPACES;
     }
     copy_tail(to, text);
-    special == 0 && not_space != 0
+    plain & HIGH_BITS == HIGH_BITS && not_space != 0
 }
 
 /// Copies `from` to `to` (of the same length) a word at a time, without a call to
@@ -1515,24 +1541,27 @@ fn short_word(text: &[u8]) -> u64 {
     }
 }
 
-/// The high bit of every byte of `word` that is not printable ASCII (a control character,
-/// or part of a non-ASCII character) or is `&`, `<` or `>`.
+/// The high bit is set in every byte of `word` that is printable ASCII (space to DEL) other
+/// than `&`, `<` and `>`; the other bits are noise. Words are and-ed together before the
+/// high bits are looked at, with one negation fewer per word than asking for the bytes
+/// that are not.
 #[inline(always)]
-fn special_bytes(word: u64) -> u64 {
+fn plain_bytes(word: u64) -> u64 {
     // Bytes of 0..=0x7F: adding at most 0x7F to each cannot carry into the next.
     let low = word & !HIGH_BITS;
-    let control = !(low + ONES * 0x60);
-    let ampersand = bytes_equal(low, b'&');
+    let not_control = low + ONES * 0x60;
+    let not_ampersand = bytes_differ(low, b'&');
     // `<` is `>` with bit 1 clear, and no other byte becomes `>` when it is set.
-    let angle = bytes_equal(low | (ONES * 0x02), b'>');
-    (word | control | ampersand | angle) & HIGH_BITS
+    let not_angle = bytes_differ(low | (ONES * 0x02), b'>');
+    !word & not_control & not_ampersand & not_angle
 }
 
-/// The high bit of every byte of `low` (bytes of 0..=0x7F) that equals `byte` (0..=0x7F).
+/// The high bit of every byte of `low` (bytes of 0..=0x7F) that differs from `byte`
+/// (0..=0x7F) is set; the other bits are noise. A difference of bytes of 0..=0x7F is one
+/// too: adding 0x7F sets its high bit unless it is zero, and cannot carry.
 #[inline(always)]
-fn bytes_equal(low: u64, byte: u8) -> u64 {
-    let diff = low ^ (ONES * u64::from(byte));
-    !((diff + !HIGH_BITS) | diff)
+fn bytes_differ(low: u64, byte: u8) -> u64 {
+    (low ^ (ONES * u64::from(byte))) + !HIGH_BITS
 }
 
 // After `tag!`, which it uses.
