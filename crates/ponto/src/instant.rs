@@ -61,53 +61,59 @@ fn parse_like_chrono(value: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
 /// `YYYY-MM-DDTHH:MM:SS`, an optional fraction of 1 to 9 digits, then `Z` or `+00:00`;
 /// `None` for anything else, valid or not (leap seconds included), for chrono to read.
 fn parse_common(text: &[u8]) -> Option<DateTime<Utc>> {
-    let (date_time, rest) = text.split_at_checked(19)?;
-    let [
-        y1,
-        y2,
-        y3,
-        y4,
-        b'-',
-        m1,
-        m2,
-        b'-',
-        d1,
-        d2,
-        b'T',
-        h1,
-        h2,
-        b':',
-        i1,
-        i2,
-        b':',
-        s1,
-        s2,
-    ] = *date_time
-    else {
-        return None;
-    };
-    let year = two_digits(y1, y2)? * 100 + two_digits(y3, y4)?;
-    let second = two_digits(s1, s2)?;
+    let (date_time, rest) = text.split_first_chunk::<19>()?;
+    let digits = common_digits(date_time)?;
+    let pair = |at: usize| u32::from(digits[at]) * 10 + u32::from(digits[at + 1]);
+    let year = pair(0) * 100 + pair(2);
+    let second = pair(17);
     // A second of 60 (leap second) is left to chrono, like every other rarity.
     if second > 59 {
         return None;
     }
-    let date = NaiveDate::from_ymd_opt(
-        i32::try_from(year).ok()?,
-        two_digits(m1, m2)?,
-        two_digits(d1, d2)?,
-    )?;
-    let time = (two_digits(h1, h2)?, two_digits(i1, i2)?, second);
+    let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, pair(5), pair(8))?;
     let nanosecond = fraction(rest)?;
     Some(
-        date.and_hms_nano_opt(time.0, time.1, time.2, nanosecond)?
+        date.and_hms_nano_opt(pair(11), pair(14), second, nanosecond)?
             .and_utc(),
     )
+}
+
+/// The 19 bytes of `YYYY-MM-DDTHH:MM:SS` with each digit replaced by its value (and
+/// each separator by 0), or `None` when a digit or separator is not one. Eight bytes
+/// at a time: a byte at a time cost more than the date arithmetic.
+fn common_digits(date_time: &[u8; 19]) -> Option<[u8; 19]> {
+    const PATTERN: &[u8; 19] = b"0000-00-00T00:00:00";
+    // What a byte of `byte ^ PATTERN` may be: at most 9 for a digit, 0 for a separator.
+    // Adding 0x76 (or 0x7F) sets the high bit of a byte exactly when it is above 9
+    // (or 0); a byte that carries into the next one had its own high bit set already.
+    const LIMITS: &[u8; 19] =
+        b"\x76\x76\x76\x76\x7F\x76\x76\x7F\x76\x76\x7F\x76\x76\x7F\x76\x76\x7F\x76\x76";
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut values = [0u8; 19];
+    // Three overlapping words: bytes 0..8, 8..16 and 11..19.
+    for at in [0, 8, 11] {
+        let word = |bytes: &[u8; 19]| {
+            let mut eight = [0u8; 8];
+            eight.copy_from_slice(&bytes[at..at + 8]);
+            u64::from_le_bytes(eight)
+        };
+        let value = word(date_time) ^ word(PATTERN);
+        if (value.wrapping_add(word(LIMITS)) | value) & HIGHS != 0 {
+            return None;
+        }
+        values[at..at + 8].copy_from_slice(&value.to_le_bytes());
+    }
+    Some(values)
 }
 
 /// The nanoseconds of what follows the seconds: an optional `.` and 1 to 9 digits,
 /// then the zone, which must be UTC spelled `Z` or `+00:00`.
 fn fraction(rest: &[u8]) -> Option<u32> {
+    // Milliseconds, as Ponto writes them: the general way below gives the same.
+    if let [b'.', a, b, c, b'Z'] = *rest {
+        let digit = |d: u8| d.is_ascii_digit().then(|| u32::from(d - b'0'));
+        return Some((digit(a)? * 100 + digit(b)? * 10 + digit(c)?) * 1_000_000);
+    }
     let digits = rest
         .strip_suffix(b"Z")
         .or_else(|| rest.strip_suffix(b"+00:00"))?;
@@ -132,12 +138,6 @@ fn fraction(rest: &[u8]) -> Option<u32> {
         b.is_ascii_digit().then(|| value * 10 + u32::from(b - b'0'))
     })?;
     Some(value * scale)
-}
-
-/// The value of two ASCII digits.
-fn two_digits(tens: u8, ones: u8) -> Option<u32> {
-    (tens.is_ascii_digit() && ones.is_ascii_digit())
-        .then(|| u32::from(tens - b'0') * 10 + u32::from(ones - b'0'))
 }
 
 #[cfg(test)]
@@ -199,6 +199,46 @@ mod tests {
                         let mut changed = bytes.to_vec();
                         changed[at] = b;
                         assert_same_as_chrono(&String::from_utf8_lossy(&changed));
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`common_digits`] as a byte walk would do it.
+    fn digits_walked(date_time: &[u8; 19]) -> Option<[u8; 19]> {
+        let mut values = [0u8; 19];
+        for (at, (&byte, &pattern)) in date_time.iter().zip(b"0000-00-00T00:00:00").enumerate() {
+            values[at] = match pattern {
+                b'0' if byte.is_ascii_digit() => byte - b'0',
+                b'0' => return None,
+                _ if byte == pattern => 0,
+                _ => return None,
+            };
+        }
+        Some(values)
+    }
+
+    /// Every byte value in every place of the date and time, and two at once (a wrong
+    /// byte's carry must not hide a wrong byte above it).
+    #[test]
+    fn the_digits_are_checked_as_a_byte_walk_checks_them() {
+        for base in [
+            b"2024-01-25T19:33:18",
+            b"0000-00-00T00:00:00",
+            b"9999-99-99T99:99:99",
+        ] {
+            for at in 0..19 {
+                for byte in 0..=255u8 {
+                    let mut text = *base;
+                    text[at] = byte;
+                    assert_eq!(common_digits(&text), digits_walked(&text), "{text:?}");
+                    for (above, other) in [(at + 1, b'a'), (at + 1, b'0' - 1), (at + 2, b'9' + 1)] {
+                        if above < 19 {
+                            let mut both = text;
+                            both[above] = other;
+                            assert_eq!(common_digits(&both), digits_walked(&both), "{both:?}");
+                        }
                     }
                 }
             }
