@@ -178,6 +178,8 @@ struct Scanner {
     /// How many bytes to check as UTF-8 for the next transaction: see
     /// [`Self::parse_buffered_transaction`].
     window: usize,
+    /// The order of the attribute keys of the transactions read so far.
+    key_order: quick::KeyOrder,
 }
 
 impl Scanner {
@@ -191,6 +193,7 @@ impl Scanner {
             base: 0,
             eof: false,
             window: 4096,
+            key_order: quick::KeyOrder::new(),
         }
     }
 
@@ -421,12 +424,21 @@ impl Scanner {
             return Ok(());
         }
         for index in 0.. {
-            let transaction = match self.parse_buffered_transaction().map_err(E::from)? {
-                Some(lean) => lean,
-                None => self.parse_transaction(index).map_err(E::from)?,
+            // Read in place, where it is handed on: see `quick::transaction`.
+            let mut item = BundleTransaction {
+                index,
+                transaction: quick::empty(),
+            };
+            if !self
+                .parse_buffered_transaction(&mut item.transaction)
+                .map_err(E::from)?
+            {
+                item.transaction = self
+                    .parse_transaction(index)
+                    .map_err(E::from)?
+                    .into_resource();
             }
-            .into_resource();
-            each(BundleTransaction { index, transaction })?;
+            each(item)?;
             match self.peek_non_ws().map_err(E::from)? {
                 Some(b',') => self.pos += 1,
                 Some(b']') => return Ok(()),
@@ -441,8 +453,9 @@ impl Scanner {
     }
 
     /// The common case, parsed in one pass straight from the buffer (by [`quick`],
-    /// else by serde): a transaction object that is whole in it and valid. `None` for
-    /// anything else (cut by the end of the buffer, or wrong in any way), which
+    /// else by serde) into `into` (which comes empty): a transaction object that is
+    /// whole in it and valid. False, `into` left in any state, for anything else (cut
+    /// by the end of the buffer, or wrong in any way), which
     /// [`Self::parse_transaction`] then reads and explains. Whatever serde accepts
     /// here ends where the scanner would have ended it (a valid object's braces
     /// match), so both paths give the same transaction and stop at the same byte.
@@ -451,29 +464,32 @@ impl Scanner {
     /// transaction apart (what serde does with bytes) cost more than parsing them.
     /// The check covers a window a little longer than the last transaction, grown
     /// while a transaction runs past it.
-    fn parse_buffered_transaction(&mut self) -> Result<Option<LeanTransaction>, BundleError> {
+    fn parse_buffered_transaction(&mut self, into: &mut Transaction) -> Result<bool, BundleError> {
         if !self.reading.one_pass || self.peek_non_ws()? != Some(b'{') {
-            return Ok(None);
+            return Ok(false);
         }
         let rest = &self.buf[self.pos..];
         let mut window = self.window.min(rest.len());
         loop {
             let (text, whole) = utf8_prefix(&rest[..window]);
-            if let Some((lean, length)) = quick::transaction(text) {
+            if let Some(length) = quick::transaction(text, into, &mut self.key_order) {
                 self.advance_past_transaction(length);
-                return Ok(Some(lean));
+                return Ok(true);
             }
             let mut stream =
                 serde_json::Deserializer::from_str(text).into_iter::<LeanTransaction>();
             match stream.next() {
                 Some(Ok(lean)) => {
+                    *into = lean.into_resource();
                     self.advance_past_transaction(stream.byte_offset());
-                    return Ok(Some(lean));
+                    return Ok(true);
                 }
                 Some(Err(e)) if e.is_eof() && whole && window < rest.len() => {
                     window = window.saturating_mul(2).min(rest.len());
+                    // What the quick parser left half read.
+                    *into = quick::empty();
                 }
-                _ => return Ok(None),
+                _ => return Ok(false),
             }
         }
     }
@@ -1042,15 +1058,22 @@ mod differential {
         }
 
         #[test]
-        fn the_quick_parser_reads_as_serde(text in well_formed_transaction()) {
+        fn the_quick_parser_reads_as_serde(
+            text in well_formed_transaction(),
+            before in well_formed_transaction(),
+        ) {
             let serde = serde_json::Deserializer::from_str(&text)
                 .into_iter::<LeanTransaction>()
                 .next()
                 .and_then(Result::ok)
                 .map(LeanTransaction::into_resource);
-            if let Some((lean, length)) = quick::transaction(&text) {
+            // The key order learnt from another transaction first.
+            let mut order = quick::KeyOrder::new();
+            let _ = quick::transaction(&before, &mut quick::empty(), &mut order);
+            let mut quick = quick::empty();
+            if let Some(length) = quick::transaction(&text, &mut quick, &mut order) {
                 prop_assert_eq!(length, text.len());
-                prop_assert_eq!(Some(lean.into_resource()), serde);
+                prop_assert_eq!(Some(quick), serde);
             }
         }
 
@@ -1076,7 +1099,9 @@ mod differential {
     #[test]
     fn a_common_transaction_is_read_quickly() {
         let text = r#"{"type":"transaction","id":"bc52da6b-8439-4f03-aa5d-e5aa438acf62","attributes":{"amount":1033.43,"currency":"EUR","executionDate":"2024-01-25T00:00:00.000Z","valueDate":"2024-01-25T00:00:00.000Z","description":"SEPA overschrijving","mandateId":null,"fee":null,"createdAt":"2024-01-25T19:33:18.000Z"},"relationships":{"account":{"data":{"type":"account","id":"x"}}}}, {"#;
-        let (lean, length) = quick::transaction(text).expect("quick");
+        let mut lean = quick::empty();
+        let length =
+            quick::transaction(text, &mut lean, &mut quick::KeyOrder::new()).expect("quick");
         assert_eq!(&text[length..], ", {");
         let attributes = &lean.attributes;
         assert_eq!(

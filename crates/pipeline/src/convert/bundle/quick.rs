@@ -10,42 +10,54 @@
 //! serde would have made of the same bytes: the proptest in `bundle`'s tests compares
 //! the readers on damaged bundles.
 
-use super::LeanTransaction;
-use ponto::TransactionAttributes;
+use chrono::{DateTime, Utc};
+use ponto::{Transaction, TransactionAttributes};
 use rust_decimal::Decimal;
 
-/// The transaction at the start of `text` (which starts with `{`) and its length in
-/// bytes, or `None` for serde to read it.
-pub(super) fn transaction(text: &str) -> Option<(LeanTransaction, usize)> {
-    let mut cursor = Cursor { text, at: 0 };
-    let mut kind = None;
-    let mut id = None;
-    let mut attributes = None;
+/// Reads the transaction at the start of `text` (which starts with `{`) into `into`,
+/// which must come empty (see [`empty`]), and returns its length in bytes; or `None`,
+/// with `into` partly filled, for serde to read it. `order` is the key order of the
+/// transactions before (see [`KeyOrder`]). Filled in place: the transaction
+/// is large, and moving it from one return value to the next cost more than a field.
+pub(super) fn transaction(
+    text: &str,
+    into: &mut Transaction,
+    order: &mut KeyOrder,
+) -> Option<usize> {
+    let mut cursor = Cursor::new(text);
     let mut seen = Seen::default();
     cursor.object(|cursor, key| {
-        match key {
-            "type" => {
+        match (key.len(), key.first()) {
+            (4, Some(b't')) if key == b"type" => {
                 seen.first(0)?;
-                kind = cursor.string()?;
+                into.kind = cursor.string()?;
             }
-            "id" => {
+            (2, Some(b'i')) if key == b"id" => {
                 seen.first(1)?;
-                id = cursor.string()?;
+                into.id = cursor.string()?;
             }
-            "attributes" => {
+            (10, Some(b'a')) if key == b"attributes" => {
                 seen.first(2)?;
-                attributes = Some(cursor.attributes()?);
+                cursor.attributes(&mut into.attributes, order)?;
             }
             _ => cursor.skip_value()?,
         }
         Some(())
     })?;
-    let lean = LeanTransaction {
-        kind,
-        id,
-        attributes: attributes?,
-    };
-    Some((lean, cursor.at))
+    // serde refuses a transaction without attributes.
+    seen.has(2).then_some(cursor.at)
+}
+
+/// A transaction with nothing read into it yet.
+pub(super) fn empty() -> Transaction {
+    Transaction {
+        kind: None,
+        id: None,
+        attributes: TransactionAttributes::default(),
+        relationships: None,
+        meta: None,
+        links: None,
+    }
 }
 
 /// Which known keys came already: serde refuses a key twice.
@@ -61,21 +73,36 @@ impl Seen {
         self.0 |= mask;
         Some(())
     }
+
+    fn has(&self, bit: u32) -> bool {
+        self.0 & (1 << bit) != 0
+    }
 }
 
 /// Unknown values are skipped by serde itself (so validated alike) when shorter than
 /// this: too short to nest as deep as serde's recursion limit allows in there.
 const SMALL_VALUE: usize = 200;
 
-/// How deep plain unknown values may nest to be skipped here; serde allows over 120.
+/// How many non-empty containers deep plain unknown values may nest to be skipped
+/// here; serde allows over 120.
 const PLAIN_DEPTH: u32 = 16;
 
 struct Cursor<'a> {
     text: &'a str,
     at: usize,
+    /// The last instant read, as written and as read.
+    last_instant: Option<(&'a str, DateTime<Utc>)>,
 }
 
 impl<'a> Cursor<'a> {
+    fn new(text: &'a str) -> Self {
+        Cursor {
+            text,
+            at: 0,
+            last_instant: None,
+        }
+    }
+
     fn bytes(&self) -> &'a [u8] {
         self.text.as_bytes()
     }
@@ -93,14 +120,24 @@ impl<'a> Cursor<'a> {
     }
 
     /// An object, each key and the cursor (at its value) handed to `field`.
-    fn object(&mut self, mut field: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+    fn object(&mut self, field: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
+        self.object_with(Self::plain_bytes, field)
+    }
+
+    /// An object, each key read by `key` and handed with the cursor (at its value) to
+    /// `field`.
+    fn object_with<K>(
+        &mut self,
+        mut key: impl FnMut(&mut Self) -> Option<K>,
+        mut field: impl FnMut(&mut Self, K) -> Option<()>,
+    ) -> Option<()> {
         self.eat(b'{')?;
         if self.peek()? == b'}' {
             self.at += 1;
             return Some(());
         }
         loop {
-            let key = self.plain_string()?;
+            let key = key(self)?;
             self.eat(b':')?;
             field(self, key)?;
             match self.peek()? {
@@ -116,14 +153,28 @@ impl<'a> Cursor<'a> {
 
     /// A string without escapes or control characters: its content.
     fn plain_string(&mut self) -> Option<&'a str> {
-        self.eat(b'"')?;
-        let start = self.at;
-        let end = start + special_byte(&self.bytes()[start..])?;
-        if self.bytes()[end] != b'"' {
+        let (start, end) = self.plain_span()?;
+        self.text.get(start..end)
+    }
+
+    /// [`Self::plain_string`] as bytes: for keys, which are only compared.
+    fn plain_bytes(&mut self) -> Option<&'a [u8]> {
+        let (start, end) = self.plain_span()?;
+        self.bytes().get(start..end)
+    }
+
+    /// Where the content of a plain string starts and ends; consumes the string.
+    fn plain_span(&mut self) -> Option<(usize, usize)> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let start = self.at + 1;
+        let end = start + special_byte(self.bytes().get(start..)?)?;
+        if *self.bytes().get(end)? != b'"' {
             return None;
         }
         self.at = end + 1;
-        self.text.get(start..end)
+        Some((start, end))
     }
 
     /// `null` (consumed: true) or not (nothing consumed).
@@ -136,17 +187,27 @@ impl<'a> Cursor<'a> {
     }
 
     fn string(&mut self) -> Option<Option<String>> {
-        if self.null()? {
+        if self.peek()? == b'n' {
+            self.literal(b"null")?;
             return Some(None);
         }
         self.plain_string().map(|s| Some(s.to_owned()))
     }
 
-    fn instant(&mut self) -> Option<Option<chrono::DateTime<chrono::Utc>>> {
+    fn instant(&mut self) -> Option<Option<DateTime<Utc>>> {
         if self.null()? {
             return Some(None);
         }
-        ponto::instant::parse_exact(self.plain_string()?).map(Some)
+        let text = self.plain_string()?;
+        // Often the instant before again (the value date is the execution date).
+        if let Some((last, instant)) = self.last_instant
+            && last == text
+        {
+            return Some(Some(instant));
+        }
+        let instant = ponto::instant::parse_exact(text)?;
+        self.last_instant = Some((text, instant));
+        Some(Some(instant))
     }
 
     /// A plain number or a plain string, read as [`ponto::decimal::option`] reads
@@ -204,48 +265,78 @@ impl<'a> Cursor<'a> {
     /// else by serde.
     fn skip_value(&mut self) -> Option<()> {
         let start = self.at;
-        if self.skip_plain_value(PLAIN_DEPTH).is_some() {
+        if self.skip_plain_value().is_some() {
             return Some(());
         }
         self.at = start;
         self.skip_small_value()
     }
 
-    /// A value of plain strings, numbers, literals, objects and arrays, nested at most
-    /// `depth` deep (far below serde's limit): validated as serde validates what it
-    /// skips, for the shapes it accepts. `None` for anything else.
-    fn skip_plain_value(&mut self, depth: u32) -> Option<()> {
-        match self.peek()? {
-            b'"' => {
-                self.plain_string()?;
-            }
-            b'{' => self.object(|cursor, _| cursor.skip_plain_value(depth.checked_sub(1)?))?,
-            b'[' => self.array(|cursor| cursor.skip_plain_value(depth.checked_sub(1)?))?,
-            b'n' => self.literal(b"null")?,
-            b't' => self.literal(b"true")?,
-            b'f' => self.literal(b"false")?,
-            _ => self.number()?,
-        }
-        Some(())
-    }
-
-    fn array(&mut self, mut element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
-        self.eat(b'[')?;
-        if self.peek()? == b']' {
-            self.at += 1;
-            return Some(());
-        }
+    /// A value of plain strings, numbers, literals, objects and arrays, with at most
+    /// [`PLAIN_DEPTH`] non-empty containers one in the other (far below serde's limit):
+    /// validated as serde validates what it skips, for the shapes it accepts. `None`
+    /// for anything else. Without recursion (the containers open are bits of a word):
+    /// a call per value cost more than the value.
+    fn skip_plain_value(&mut self) -> Option<()> {
+        // One bit per open container, the innermost lowest: set for an object.
+        let mut objects: u32 = 0;
+        let mut open: u32 = 0;
         loop {
-            element(self)?;
             match self.peek()? {
-                b',' => self.at += 1,
-                b']' => {
+                opening @ (b'{' | b'[') => {
                     self.at += 1;
+                    let object = opening == b'{';
+                    if self.peek()? == if object { b'}' } else { b']' } {
+                        self.at += 1;
+                    } else {
+                        open += 1;
+                        if open > PLAIN_DEPTH {
+                            return None;
+                        }
+                        objects = objects << 1 | u32::from(object);
+                        if object {
+                            self.member_key()?;
+                        }
+                        continue;
+                    }
+                }
+                b'"' => {
+                    self.plain_span()?;
+                }
+                b'n' => self.literal(b"null")?,
+                b't' => self.literal(b"true")?,
+                b'f' => self.literal(b"false")?,
+                _ => self.number()?,
+            }
+            // After a value: close the containers that end here, up to the next value.
+            loop {
+                if open == 0 {
                     return Some(());
                 }
-                _ => return None,
+                let object = objects & 1 == 1;
+                match self.peek()? {
+                    b',' => {
+                        self.at += 1;
+                        if object {
+                            self.member_key()?;
+                        }
+                        break;
+                    }
+                    b'}' if object => {}
+                    b']' if !object => {}
+                    _ => return None,
+                }
+                self.at += 1;
+                open -= 1;
+                objects >>= 1;
             }
         }
+    }
+
+    /// A key in an object being skipped, and its colon.
+    fn member_key(&mut self) -> Option<()> {
+        self.plain_span()?;
+        self.eat(b':')
     }
 
     fn literal(&mut self, word: &[u8]) -> Option<()> {
@@ -269,142 +360,207 @@ impl<'a> Cursor<'a> {
         Some(())
     }
 
-    fn attributes(&mut self) -> Option<TransactionAttributes> {
-        let mut a = TransactionAttributes::default();
+    /// The attributes into `a`, which comes with every field `None`; `order` guesses
+    /// each key from the one before.
+    fn attributes(&mut self, a: &mut TransactionAttributes, order: &mut KeyOrder) -> Option<()> {
         let mut seen = Seen::default();
-        self.object(|cursor, key| {
-            match key {
-                "amount" => {
-                    seen.first(0)?;
-                    a.amount = cursor.decimal()?;
+        let mut last = KeyOrder::START;
+        self.object_with(
+            |cursor| {
+                let guess = order.after(last);
+                let index = match ATTRIBUTE_KEYS.get(guess) {
+                    Some(name) if cursor.expected_key(name) => Some(guess),
+                    _ => attribute_index(cursor.plain_bytes()?),
+                };
+                if let Some(index) = index {
+                    order.learn(last, index);
+                    last = index;
                 }
-                "currency" => {
-                    seen.first(1)?;
-                    a.currency = cursor.string()?;
+                Some(index)
+            },
+            |cursor, index| match index {
+                Some(index) => {
+                    seen.first(index as u32)?;
+                    cursor.read_attribute(a, index)
                 }
-                "valueDate" => {
-                    seen.first(2)?;
-                    a.value_date = cursor.instant()?;
-                }
-                "executionDate" => {
-                    seen.first(3)?;
-                    a.execution_date = cursor.instant()?;
-                }
-                "description" => {
-                    seen.first(4)?;
-                    a.description = cursor.string()?;
-                }
-                "remittanceInformation" => {
-                    seen.first(5)?;
-                    a.remittance_information = cursor.string()?;
-                }
-                "remittanceInformationType" => {
-                    seen.first(6)?;
-                    a.remittance_information_type = cursor.string()?;
-                }
-                "counterpartName" => {
-                    seen.first(7)?;
-                    a.counterpart_name = cursor.string()?;
-                }
-                "counterpartReference" => {
-                    seen.first(8)?;
-                    a.counterpart_reference = cursor.string()?;
-                }
-                "bankTransactionCode" => {
-                    seen.first(9)?;
-                    a.bank_transaction_code = cursor.string()?;
-                }
-                "proprietaryBankTransactionCode" => {
-                    seen.first(10)?;
-                    a.proprietary_bank_transaction_code = cursor.string()?;
-                }
-                "endToEndId" => {
-                    seen.first(11)?;
-                    a.end_to_end_id = cursor.string()?;
-                }
-                "purposeCode" => {
-                    seen.first(12)?;
-                    a.purpose_code = cursor.string()?;
-                }
-                "mandateId" => {
-                    seen.first(13)?;
-                    a.mandate_id = cursor.string()?;
-                }
-                "creditorId" => {
-                    seen.first(14)?;
-                    a.creditor_id = cursor.string()?;
-                }
-                "additionalInformation" => {
-                    seen.first(15)?;
-                    a.additional_information = cursor.string()?;
-                }
-                "internalReference" => {
-                    seen.first(16)?;
-                    a.internal_reference = cursor.string()?;
-                }
-                "digest" => {
-                    seen.first(17)?;
-                    a.digest = cursor.string()?;
-                }
-                "fee" => {
-                    seen.first(18)?;
-                    a.fee = cursor.decimal()?;
-                }
-                "cardReference" => {
-                    seen.first(19)?;
-                    a.card_reference = cursor.string()?;
-                }
-                "cardReferenceType" => {
-                    seen.first(20)?;
-                    a.card_reference_type = cursor.string()?;
-                }
-                "createdAt" => {
-                    seen.first(21)?;
-                    a.created_at = cursor.instant()?;
-                }
-                "updatedAt" => {
-                    seen.first(22)?;
-                    a.updated_at = cursor.instant()?;
-                }
-                _ => cursor.skip_value()?,
-            }
-            Some(())
-        })?;
-        Some(a)
+                None => cursor.skip_value(),
+            },
+        )
+    }
+
+    /// The value of the attribute at `index` of [`ATTRIBUTE_KEYS`] into `a`.
+    fn read_attribute(&mut self, a: &mut TransactionAttributes, index: usize) -> Option<()> {
+        match index {
+            0 => a.amount = self.decimal()?,
+            1 => a.currency = self.string()?,
+            2 => a.value_date = self.instant()?,
+            3 => a.execution_date = self.instant()?,
+            4 => a.description = self.string()?,
+            5 => a.remittance_information = self.string()?,
+            6 => a.remittance_information_type = self.string()?,
+            7 => a.counterpart_name = self.string()?,
+            8 => a.counterpart_reference = self.string()?,
+            9 => a.bank_transaction_code = self.string()?,
+            10 => a.proprietary_bank_transaction_code = self.string()?,
+            11 => a.end_to_end_id = self.string()?,
+            12 => a.purpose_code = self.string()?,
+            13 => a.mandate_id = self.string()?,
+            14 => a.creditor_id = self.string()?,
+            15 => a.additional_information = self.string()?,
+            16 => a.internal_reference = self.string()?,
+            17 => a.digest = self.string()?,
+            18 => a.fee = self.decimal()?,
+            19 => a.card_reference = self.string()?,
+            20 => a.card_reference_type = self.string()?,
+            21 => a.created_at = self.instant()?,
+            22 => a.updated_at = self.instant()?,
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// Consumes the key `name` when it is the one at the cursor (after whitespace):
+    /// then it is what [`Self::plain_bytes`] would read there.
+    fn expected_key(&mut self, name: &[u8]) -> bool {
+        if self.peek() != Some(b'"') {
+            return false;
+        }
+        let start = self.at + 1;
+        let end = start + name.len();
+        let found =
+            self.bytes().get(start..end) == Some(name) && self.bytes().get(end) == Some(&b'"');
+        if found {
+            self.at = end + 1;
+        }
+        found
+    }
+}
+
+/// The keys of [`TransactionAttributes`] as Ponto spells them, in its fields' order.
+const ATTRIBUTE_KEYS: [&[u8]; 23] = [
+    b"amount",
+    b"currency",
+    b"valueDate",
+    b"executionDate",
+    b"description",
+    b"remittanceInformation",
+    b"remittanceInformationType",
+    b"counterpartName",
+    b"counterpartReference",
+    b"bankTransactionCode",
+    b"proprietaryBankTransactionCode",
+    b"endToEndId",
+    b"purposeCode",
+    b"mandateId",
+    b"creditorId",
+    b"additionalInformation",
+    b"internalReference",
+    b"digest",
+    b"fee",
+    b"cardReference",
+    b"cardReferenceType",
+    b"createdAt",
+    b"updatedAt",
+];
+
+/// Where `key` is in [`ATTRIBUTE_KEYS`]. By length and first letter first: a match on
+/// the text alone compares the key with every name in turn.
+fn attribute_index(key: &[u8]) -> Option<usize> {
+    let index = match (key.len(), key.first()) {
+        (6, Some(b'a')) if key == b"amount" => 0,
+        (8, Some(b'c')) if key == b"currency" => 1,
+        (9, Some(b'v')) if key == b"valueDate" => 2,
+        (13, Some(b'e')) if key == b"executionDate" => 3,
+        (11, Some(b'd')) if key == b"description" => 4,
+        (21, Some(b'r')) if key == b"remittanceInformation" => 5,
+        (25, Some(b'r')) if key == b"remittanceInformationType" => 6,
+        (15, Some(b'c')) if key == b"counterpartName" => 7,
+        (20, Some(b'c')) if key == b"counterpartReference" => 8,
+        (19, Some(b'b')) if key == b"bankTransactionCode" => 9,
+        (30, Some(b'p')) if key == b"proprietaryBankTransactionCode" => 10,
+        (10, Some(b'e')) if key == b"endToEndId" => 11,
+        (11, Some(b'p')) if key == b"purposeCode" => 12,
+        (9, Some(b'm')) if key == b"mandateId" => 13,
+        (10, Some(b'c')) if key == b"creditorId" => 14,
+        (21, Some(b'a')) if key == b"additionalInformation" => 15,
+        (17, Some(b'i')) if key == b"internalReference" => 16,
+        (6, Some(b'd')) if key == b"digest" => 17,
+        (3, Some(b'f')) if key == b"fee" => 18,
+        (13, Some(b'c')) if key == b"cardReference" => 19,
+        (17, Some(b'c')) if key == b"cardReferenceType" => 20,
+        (9, Some(b'c')) if key == b"createdAt" => 21,
+        (9, Some(b'u')) if key == b"updatedAt" => 22,
+        _ => return None,
+    };
+    Some(index)
+}
+
+/// Which attribute key came after which, last time: a bundle's transactions spell
+/// their keys in one order, so the key that followed last time is compared first
+/// instead of the key being scanned for its end and looked up.
+pub(super) struct KeyOrder {
+    /// By the index of a key in [`ATTRIBUTE_KEYS`] (or [`Self::START`]), the index of
+    /// the key after it.
+    after: [u8; 24],
+}
+
+impl KeyOrder {
+    const START: usize = 23;
+
+    pub(super) fn new() -> Self {
+        // Until learnt, the fields' order.
+        KeyOrder {
+            after: std::array::from_fn(|index| ((index + 1) % 24) as u8),
+        }
+    }
+
+    fn after(&self, key: usize) -> usize {
+        self.after.get(key).map_or(0, |&next| usize::from(next))
+    }
+
+    fn learn(&mut self, key: usize, next: usize) {
+        if let (Some(slot), Ok(next)) = (self.after.get_mut(key), u8::try_from(next)) {
+            *slot = next;
+        }
     }
 }
 
 /// Where the first `"`, `\\` or control byte is, the bytes that end a plain string's
 /// content. Eight bytes at a time: a byte at a time cost more than all of serde did.
 fn special_byte(bytes: &[u8]) -> Option<usize> {
+    let mut rest = bytes;
+    while let Some((eight, after)) = rest.split_first_chunk::<8>() {
+        let found = specials(u64::from_le_bytes(*eight));
+        if found != 0 {
+            let lane = found.trailing_zeros() as usize / 8;
+            return Some(bytes.len() - rest.len() + lane);
+        }
+        rest = after;
+    }
+    let tail = rest.iter().position(|&b| is_special(b))?;
+    Some(bytes.len() - rest.len() + tail)
+}
+
+/// The bytes that end a plain string's content.
+fn is_special(byte: u8) -> bool {
+    byte == b'"' || byte == b'\\' || byte < 0x20
+}
+
+/// The high bit of the lowest byte of `word` (little-endian) that [`is_special`], and
+/// perhaps of higher bytes that are not: only the lowest set bit tells the truth.
+/// Zero when no byte is special.
+fn specials(word: u64) -> u64 {
     const ONES: u64 = u64::MAX / 255;
     const HIGHS: u64 = ONES << 7;
-    let mut at = 0;
-    for chunk in bytes.chunks_exact(8) {
-        let Ok(eight) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        let word = u64::from_le_bytes(eight);
-        let quote = word ^ (ONES * u64::from(b'"'));
-        let backslash = word ^ (ONES * u64::from(b'\\'));
-        // A byte's high bit is set where it is zero (or below 0x20 for `control`);
-        // bytes above the first such one may be flagged wrongly, so only the lowest
-        // flag is used.
-        let control = word.wrapping_sub(ONES * 0x20) & !word;
-        let found = ((quote.wrapping_sub(ONES) & !quote)
-            | (backslash.wrapping_sub(ONES) & !backslash)
-            | control)
-            & HIGHS;
-        if found != 0 {
-            return Some(at + found.trailing_zeros() as usize / 8);
-        }
-        at += 8;
-    }
-    let rest = bytes.get(at..)?;
-    let tail = rest
-        .iter()
-        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
-    Some(at + tail)
+    // `"` (0x22) flipped to 0x20 while control bytes stay below it: one "below 0x21"
+    // test finds both.
+    let quote_or_control = word ^ (ONES * 0x02);
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    // A byte's high bit is set where it is below 0x21 (or zero for `backslash`); the
+    // borrow from a lower flagged byte may flag the bytes above it wrongly.
+    let below = quote_or_control.wrapping_sub(ONES * 0x21) & !quote_or_control;
+    let zero = backslash.wrapping_sub(ONES) & !backslash;
+    (below | zero) & HIGHS
 }
 
 /// Fails to compile when `TransactionAttributes` gains a field: this parser would skip
@@ -443,11 +599,110 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// The skip as first written, with recursion: what [`Cursor::skip_plain_value`]
+    /// must agree with.
+    impl Cursor<'_> {
+        fn skip_plain_value_reference(&mut self, depth: u32) -> Option<()> {
+            match self.peek()? {
+                b'"' => {
+                    self.plain_string()?;
+                }
+                b'{' => self
+                    .object(|cursor, _| cursor.skip_plain_value_reference(depth.checked_sub(1)?))?,
+                b'[' => {
+                    self.array(|cursor| cursor.skip_plain_value_reference(depth.checked_sub(1)?))?
+                }
+                b'n' => self.literal(b"null")?,
+                b't' => self.literal(b"true")?,
+                b'f' => self.literal(b"false")?,
+                _ => self.number()?,
+            }
+            Some(())
+        }
+
+        fn array(&mut self, mut element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+            self.eat(b'[')?;
+            if self.peek()? == b']' {
+                self.at += 1;
+                return Some(());
+            }
+            loop {
+                element(self)?;
+                match self.peek()? {
+                    b',' => self.at += 1,
+                    b']' => {
+                        self.at += 1;
+                        return Some(());
+                    }
+                    _ => return None,
+                }
+            }
+        }
+    }
+
+    /// JSON values, plain or not (escapes, odd numbers, literals cut), nested up to
+    /// past [`PLAIN_DEPTH`], with spaces between tokens or not.
+    fn value_text() -> impl Strategy<Value = String> {
+        let leaf = prop::sample::select(vec![
+            "null",
+            "true",
+            "false",
+            "nul",
+            "tru",
+            "0",
+            "-1.5e3",
+            "01",
+            "1.",
+            "-",
+            "12",
+            "\"\"",
+            "\"x\"",
+            "\"esc\\\"aped\"",
+            "\"\u{e9}\"",
+            "\"tab\there\"",
+        ])
+        .prop_map(str::to_owned);
+        leaf.prop_recursive(20, 64, 4, |inner| {
+            let space = prop::sample::select(vec!["", " ", "\n"]);
+            prop_oneof![
+                (prop::collection::vec(inner.clone(), 0..4), space.clone())
+                    .prop_map(|(items, w)| format!("[{w}{}{w}]", items.join(&format!("{w},{w}")))),
+                (
+                    prop::collection::vec(
+                        (prop::sample::select(vec!["a", "", "k\\n"]), inner),
+                        0..4
+                    ),
+                    space,
+                )
+                    .prop_map(|(members, w)| {
+                        let members: Vec<_> = members
+                            .iter()
+                            .map(|(k, v)| format!("\"{k}\"{w}:{w}{v}"))
+                            .collect();
+                        format!("{{{w}{}{w}}}", members.join(","))
+                    }),
+            ]
+        })
+    }
+
+    /// Bytes at the edges of the tests `specials` makes: the three that end a string,
+    /// their neighbours, the bytes its tricks flip them to, and the high half.
+    const EDGES: &[u8] = &[
+        b'"', b'\\', 0x00, 0x01, 0x02, 0x1F, 0x20, 0x21, 0x23, 0x5B, 0x5D, 0x7F, 0x80, 0xA0, 0xA2,
+        0xC3, 0xDC, 0xDF, 0xE2, 0xFF,
+    ];
+
+    fn walked(bytes: &[u8]) -> Option<usize> {
+        bytes
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+    }
+
     proptest! {
         #[test]
         fn special_byte_is_found_as_a_byte_walk_finds_it(
             bytes in prop::collection::vec(
-                prop_oneof![any::<u8>(), Just(b'"'), Just(b'\\'), Just(0x1F), Just(0x20)],
+                prop_oneof![any::<u8>(), prop::sample::select(EDGES)],
                 0..40,
             ),
             skip in 0usize..40,
@@ -455,8 +710,114 @@ mod tests {
             // Mostly plain bytes first, so the special one falls in any lane.
             let mut text = vec![b'a'; skip];
             text.extend(&bytes);
-            let walked = text.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
-            prop_assert_eq!(special_byte(&text), walked);
+            prop_assert_eq!(special_byte(&text), walked(&text));
+        }
+
+        /// A string's content as JSON text holds it, with a character that ends or spoils
+        /// a plain string at any place, and the text cut anywhere: read as the byte walk
+        /// reads it (and as serde does when it is plain).
+        #[test]
+        fn a_plain_string_is_read_as_a_byte_walk_reads_it(
+            content in "[a-z0-9 /.-]{0,24}",
+            odd in prop::sample::select(vec![
+                "", "\"", "\\\\", "\\\"", "\\u00e9", "\t", "\n", "\u{1}", "\u{1f}", " ",
+                "\u{7f}", "\u{e9}", "\u{20ac}", "\u{1F600}", "\u{a2}", "\u{dc}",
+            ]),
+            at in any::<prop::sample::Index>(),
+            after in prop::sample::select(vec!["", ",", ":", "}", "\"", " \"x\":1}"]),
+            cut in prop::option::of(any::<prop::sample::Index>()),
+        ) {
+            let at = at.index(content.len() + 1);
+            let mut text = format!("\"{}{odd}{}\"{after}", &content[..at], &content[at..]);
+            if let Some(cut) = cut {
+                let mut end = cut.index(text.len() + 1);
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                text.truncate(end);
+            }
+            let mut cursor = Cursor::new(&text);
+            let read = cursor.plain_string();
+            let body = text.as_bytes().get(1..).unwrap_or_default();
+            let expected = walked(body)
+                .filter(|&end| body[end] == b'"')
+                .map(|end| &text[1..end + 1]);
+            prop_assert_eq!(read, expected);
+            if let Some(read) = read {
+                prop_assert_eq!(cursor.at, read.len() + 2);
+                let serde = serde_json::Deserializer::from_str(&text)
+                    .into_iter::<String>()
+                    .next()
+                    .and_then(Result::ok);
+                prop_assert_eq!(Some(read.to_owned()), serde);
+            }
+        }
+    }
+
+    proptest! {
+        /// The skip without recursion against the one with, on values whole, cut, or
+        /// with a byte put in or taken out, and followed by more text.
+        #[test]
+        fn skipping_a_value_agrees_with_the_recursive_skip(
+            value in value_text(),
+            damage in prop::option::of((any::<prop::sample::Index>(),
+                prop::option::of(prop::sample::select(b"{}[],:\" x1".to_vec())))),
+            after in prop::sample::select(vec!["", ",", "}", " ]", "x"]),
+            depth in 0usize..20,
+        ) {
+            let mut bytes = format!("{}{value}{}", "[".repeat(depth), "]".repeat(depth))
+                .into_bytes();
+            if let Some((at, byte)) = damage {
+                let at = at.index(bytes.len() + 1);
+                match byte {
+                    Some(byte) => bytes.insert(at, byte),
+                    None if at < bytes.len() => {
+                        bytes.remove(at);
+                    }
+                    None => bytes.truncate(at.saturating_sub(1)),
+                }
+            }
+            let Ok(mut text) = String::from_utf8(bytes) else {
+                return Ok(());
+            };
+            text.push_str(after);
+            let mut fast = Cursor::new(&text);
+            let mut reference = Cursor::new(&text);
+            let skipped = fast.skip_plain_value();
+            let expected = reference.skip_plain_value_reference(PLAIN_DEPTH);
+            prop_assert_eq!(skipped, expected);
+            if skipped.is_some() {
+                prop_assert_eq!(fast.at, reference.at);
+            }
+        }
+    }
+
+    /// The table and the lookup agree, and every attribute key is known.
+    #[test]
+    fn every_attribute_key_is_found_at_its_place() {
+        for (index, key) in ATTRIBUTE_KEYS.iter().enumerate() {
+            assert_eq!(attribute_index(key), Some(index));
+        }
+        for wrong in [&b""[..], b"amounT", b"Amount", b"fee ", b"creditorIe"] {
+            assert_eq!(attribute_index(wrong), None);
+        }
+    }
+
+    /// Every byte in every lane of a word and in the tail after the last whole word.
+    #[test]
+    fn every_byte_in_every_lane_is_told_apart() {
+        for length in 1..=20 {
+            for at in 0..length {
+                for byte in 0..=255u8 {
+                    let mut text = vec![b'a'; length];
+                    text[at] = byte;
+                    assert_eq!(
+                        special_byte(&text),
+                        walked(&text),
+                        "{byte:#x} at {at} of {length}"
+                    );
+                }
+            }
         }
     }
 }
