@@ -178,8 +178,8 @@ struct Scanner {
     /// How many bytes to check as UTF-8 for the next transaction: see
     /// [`Self::parse_buffered_transaction`].
     window: usize,
-    /// The order of the attribute keys of the transactions read so far.
-    key_order: quick::KeyOrder,
+    /// What the transactions read so far showed the quick parser.
+    learnt: quick::Learnt,
 }
 
 impl Scanner {
@@ -193,7 +193,7 @@ impl Scanner {
             base: 0,
             eof: false,
             window: 4096,
-            key_order: quick::KeyOrder::new(),
+            learnt: quick::Learnt::default(),
         }
     }
 
@@ -472,7 +472,7 @@ impl Scanner {
         let mut window = self.window.min(rest.len());
         loop {
             let (text, whole) = utf8_prefix(&rest[..window]);
-            if let Some(length) = quick::transaction(text, into, &mut self.key_order) {
+            if let Some(length) = quick::transaction(text, into, &mut self.learnt) {
                 self.advance_past_transaction(length);
                 return Ok(true);
             }
@@ -1067,11 +1067,11 @@ mod differential {
                 .next()
                 .and_then(Result::ok)
                 .map(LeanTransaction::into_resource);
-            // The key order learnt from another transaction first.
-            let mut order = quick::KeyOrder::new();
-            let _ = quick::transaction(&before, &mut quick::empty(), &mut order);
+            // What another transaction showed learnt first.
+            let mut learnt = quick::Learnt::default();
+            let _ = quick::transaction(&before, &mut quick::empty(), &mut learnt);
             let mut quick = quick::empty();
-            if let Some(length) = quick::transaction(&text, &mut quick, &mut order) {
+            if let Some(length) = quick::transaction(&text, &mut quick, &mut learnt) {
                 prop_assert_eq!(length, text.len());
                 prop_assert_eq!(Some(quick), serde);
             }
@@ -1101,7 +1101,7 @@ mod differential {
         let text = r#"{"type":"transaction","id":"bc52da6b-8439-4f03-aa5d-e5aa438acf62","attributes":{"amount":1033.43,"currency":"EUR","executionDate":"2024-01-25T00:00:00.000Z","valueDate":"2024-01-25T00:00:00.000Z","description":"SEPA overschrijving","mandateId":null,"fee":null,"createdAt":"2024-01-25T19:33:18.000Z"},"relationships":{"account":{"data":{"type":"account","id":"x"}}}}, {"#;
         let mut lean = quick::empty();
         let length =
-            quick::transaction(text, &mut lean, &mut quick::KeyOrder::new()).expect("quick");
+            quick::transaction(text, &mut lean, &mut quick::Learnt::default()).expect("quick");
         assert_eq!(&text[length..], ", {");
         let attributes = &lean.attributes;
         assert_eq!(

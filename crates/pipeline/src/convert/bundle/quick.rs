@@ -16,13 +16,13 @@ use rust_decimal::Decimal;
 
 /// Reads the transaction at the start of `text` (which starts with `{`) into `into`,
 /// which must come empty (see [`empty`]), and returns its length in bytes; or `None`,
-/// with `into` partly filled, for serde to read it. `order` is the key order of the
-/// transactions before (see [`KeyOrder`]). Filled in place: the transaction
+/// with `into` partly filled, for serde to read it. `learnt` is what the transactions
+/// before showed (see [`Learnt`]). Filled in place: the transaction
 /// is large, and moving it from one return value to the next cost more than a field.
 pub(super) fn transaction(
     text: &str,
     into: &mut Transaction,
-    order: &mut KeyOrder,
+    learnt: &mut Learnt,
 ) -> Option<usize> {
     let mut cursor = Cursor::new(text);
     let mut seen = Seen::default();
@@ -38,15 +38,35 @@ pub(super) fn transaction(
             }
             (10, Some(b'a')) if key == b"attributes" => {
                 seen.first(2)?;
-                cursor.attributes(&mut into.attributes, order)?;
+                cursor.attributes(&mut into.attributes, &mut learnt.order)?;
             }
-            _ => cursor.skip_value()?,
+            _ => cursor.skip_value_as_before(&mut learnt.skipped)?,
         }
         Some(())
     })?;
     // serde refuses a transaction without attributes.
     seen.has(2).then_some(cursor.at)
 }
+
+/// What the transactions read before showed, to read the next one faster.
+pub(super) struct Learnt {
+    order: KeyOrder,
+    /// The last unknown container or string skipped at the top of a transaction (the
+    /// same `relationships` in every transaction of an account), as written.
+    skipped: Vec<u8>,
+}
+
+impl Default for Learnt {
+    fn default() -> Self {
+        Learnt {
+            order: KeyOrder::new(),
+            skipped: Vec::new(),
+        }
+    }
+}
+
+/// The longest skipped value [`Learnt`] keeps.
+const RECALLED_VALUE: usize = 256;
 
 /// A transaction with nothing read into it yet.
 pub(super) fn empty() -> Transaction {
@@ -259,6 +279,26 @@ impl<'a> Cursor<'a> {
             .count();
         self.at += count;
         (count > 0).then_some(())
+    }
+
+    /// [`Self::skip_value`], but a value spelt as the `last` one skipped is taken as
+    /// it is: a container or string ends at its own closing byte and skipping it
+    /// reads nothing past that, so the same bytes are valid alike and end alike.
+    fn skip_value_as_before(&mut self, last: &mut Vec<u8>) -> Option<()> {
+        self.peek()?;
+        let start = self.at;
+        let rest = self.bytes().get(start..)?;
+        if !last.is_empty() && rest.starts_with(last) {
+            self.at += last.len();
+            return Some(());
+        }
+        self.skip_value()?;
+        let value = self.bytes().get(start..self.at)?;
+        if matches!(value.first(), Some(b'{' | b'[' | b'"')) && value.len() <= RECALLED_VALUE {
+            last.clear();
+            last.extend_from_slice(value);
+        }
+        Some(())
     }
 
     /// An unknown value: skipped here when plain (see [`Self::skip_plain_value`]),
@@ -498,7 +538,7 @@ fn attribute_index(key: &[u8]) -> Option<usize> {
 /// Which attribute key came after which, last time: a bundle's transactions spell
 /// their keys in one order, so the key that followed last time is compared first
 /// instead of the key being scanned for its end and looked up.
-pub(super) struct KeyOrder {
+struct KeyOrder {
     /// By the index of a key in [`ATTRIBUTE_KEYS`] (or [`Self::START`]), the index of
     /// the key after it.
     after: [u8; 24],
@@ -507,7 +547,7 @@ pub(super) struct KeyOrder {
 impl KeyOrder {
     const START: usize = 23;
 
-    pub(super) fn new() -> Self {
+    fn new() -> Self {
         // Until learnt, the fields' order.
         KeyOrder {
             after: std::array::from_fn(|index| ((index + 1) % 24) as u8),
@@ -788,6 +828,29 @@ mod tests {
             prop_assert_eq!(skipped, expected);
             if skipped.is_some() {
                 prop_assert_eq!(fast.at, reference.at);
+            }
+        }
+    }
+
+    proptest! {
+        /// A value skipped as the one before it (the same text, or another) ends where
+        /// and as the plain skip ends it.
+        #[test]
+        fn skipping_as_before_agrees_with_skipping(
+            before in value_text(),
+            value in value_text(),
+            same in any::<bool>(),
+            after in prop::sample::select(vec!["", ",", "}", "x", "1", " ]"]),
+        ) {
+            let mut last = Vec::new();
+            let _ = Cursor::new(&before).skip_value_as_before(&mut last);
+            let text = format!("{}{after}", if same { &before } else { &value });
+            let mut recalled = Cursor::new(&text);
+            let mut plain = Cursor::new(&text);
+            let skipped = recalled.skip_value_as_before(&mut last);
+            prop_assert_eq!(skipped, plain.skip_value());
+            if skipped.is_some() {
+                prop_assert_eq!(recalled.at, plain.at);
             }
         }
     }
