@@ -453,6 +453,17 @@ struct Rendered {
     entries: Vec<RenderedEntry>,
 }
 
+impl Rendered {
+    /// Room for a batch of typical entries (~800 bytes each), so that filling it does
+    /// not grow it step by step.
+    fn for_a_batch() -> Self {
+        Rendered {
+            xml: Vec::with_capacity(BATCH * 1024),
+            entries: Vec::with_capacity(BATCH),
+        }
+    }
+}
+
 struct RenderedEntry {
     key: EntryKey,
     /// Where its XML ends in [`Rendered::xml`] (it starts where the previous one ends).
@@ -510,7 +521,7 @@ fn read_and_sort(
                     grouping,
                     ctx,
                     tallies: Tallies::default(),
-                    batch: Rendered::default(),
+                    batch: Rendered::for_a_batch(),
                     next: rendered_tx,
                     spare: spare_rx,
                 };
@@ -656,7 +667,10 @@ impl MapStage<'_> {
             content,
         });
         if self.batch.entries.len() == BATCH {
-            let spare = self.spare.try_recv().unwrap_or_default();
+            let spare = self
+                .spare
+                .try_recv()
+                .unwrap_or_else(|_| Rendered::for_a_batch());
             let full = std::mem::replace(&mut self.batch, spare);
             self.next.send(full).map_err(|_| ReadStop::NextGone)?;
         }
