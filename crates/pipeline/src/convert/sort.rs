@@ -46,7 +46,7 @@ pub(super) struct Sorter<K: Key> {
     slots: Vec<Slot<K>>,
     arena: Vec<u8>,
     held: usize,
-    spill: Option<File>,
+    spill: Option<BufWriter<File>>,
     written: u64,
     /// Where each run is in the spill file.
     runs: Vec<(u64, u64)>,
@@ -100,31 +100,16 @@ impl<K: Key> Sorter<K> {
         self.slots.sort_unstable_by(|a, b| a.key.cmp(&b.key));
         let out = match &mut self.spill {
             Some(out) => out,
-            None => self.spill.insert(tempfile::tempfile_in(&self.dir)?),
+            None => self.spill.insert(BufWriter::with_capacity(
+                MAX_BLOCK,
+                tempfile::tempfile_in(&self.dir)?,
+            )),
         };
         let start = self.written;
-        // Each record's head (lengths and key) is laid out in `scratch`, and heads and
-        // payloads go to the file straight from where they are, a batch per syscall.
-        self.scratch.clear();
-        let mut heads = Vec::with_capacity(self.slots.len());
-        for slot in &self.slots {
-            let at = self.scratch.len();
-            let payload_len = u32::try_from(slot.len).map_err(|_| too_large())?;
-            self.scratch.extend_from_slice(&[0; 8]);
-            slot.key.encode(&mut self.scratch);
-            let key_len = u32::try_from(self.scratch.len() - at - 8).map_err(|_| too_large())?;
-            self.scratch[at..at + 4].copy_from_slice(&key_len.to_le_bytes());
-            self.scratch[at + 4..at + 8].copy_from_slice(&payload_len.to_le_bytes());
-            heads.push(at..self.scratch.len());
-            self.written += (self.scratch.len() - at + slot.len) as u64;
+        for slot in self.slots.drain(..) {
+            let payload = &self.arena[slot.at..slot.at + slot.len];
+            self.written += write_record(out, &mut self.scratch, &slot.key, payload)?;
         }
-        let mut pieces = Vec::with_capacity(2 * self.slots.len());
-        for (slot, head) in self.slots.iter().zip(heads) {
-            pieces.push(&self.scratch[head]);
-            pieces.push(&self.arena[slot.at..slot.at + slot.len]);
-        }
-        write_pieces(out, &pieces)?;
-        self.slots.clear();
         self.runs.push((start, self.written));
         self.arena.clear();
         self.held = 0;
@@ -134,7 +119,10 @@ impl<K: Key> Sorter<K> {
     /// Every record, in key order.
     pub(super) fn finish(mut self) -> io::Result<Merge<K>> {
         self.slots.sort_unstable_by(|a, b| a.key.cmp(&b.key));
-        let mut file = self.spill.take();
+        let mut file = match self.spill.take() {
+            Some(out) => Some(out.into_inner().map_err(|e| e.into_error())?),
+            None => None,
+        };
         while self.runs.len() > self.max_runs.max(2) {
             let Some(spill) = file.take() else { break };
             file = Some(self.merge_runs(spill)?);
@@ -210,25 +198,6 @@ fn write_record<K: Key>(
     out.write_all(scratch)?;
     out.write_all(payload)?;
     Ok(8 + u64::from(key_len) + u64::from(payload_len))
-}
-
-/// Writes every piece, in order, with as few syscalls as the system's limit on pieces
-/// per call allows.
-fn write_pieces(mut file: &File, pieces: &[&[u8]]) -> io::Result<()> {
-    const PER_CALL: usize = 1024;
-    for group in pieces.chunks(PER_CALL) {
-        let mut slices: Vec<io::IoSlice<'_>> = group.iter().map(|p| io::IoSlice::new(p)).collect();
-        let mut rest = &mut slices[..];
-        while !rest.is_empty() {
-            match file.write_vectored(rest) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => io::IoSlice::advance_slices(&mut rest, n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
-    Ok(())
 }
 
 fn too_large() -> io::Error {
