@@ -386,9 +386,8 @@ impl Scanner {
                     }
                     self.skip_value()?;
                 }
-                _ => {
-                    self.take_value()?;
-                }
+                // Not ours: skipped a chunk at a time, never held (whatever its size).
+                _ => self.skip_value()?,
             }
             match self.peek_non_ws()? {
                 Some(b',') => self.pos += 1,
@@ -750,6 +749,29 @@ mod tests {
         );
     }
 
+    /// A member the reader does not know is skipped a chunk at a time, however large:
+    /// the limit is for the values it keeps.
+    #[test]
+    fn an_unknown_member_larger_than_the_limit_is_skipped() {
+        let huge = "x".repeat(MAX_VALUE + 1);
+        let bundle = serde_json::json!({
+            "attachment": huge,
+            "account": {"type": "account", "id": "a", "attributes": {"currency": "EUR"}},
+            "transactions": [transaction(0, "ok"), transaction(1, "ok")],
+        });
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        file.write_all(&serde_json::to_vec(&bundle).expect("json"))
+            .expect("write");
+        let (_, rest) = open(file.path()).expect("head");
+        let mut read = Vec::new();
+        rest.for_each(|item: BundleTransaction| {
+            read.push(item.index);
+            Ok::<(), BundleError>(())
+        })
+        .expect("read");
+        assert_eq!(read, [0, 1]);
+    }
+
     /// A bundle several chunks long, with the account after the transactions (so the
     /// reader must come back to them) and one transaction larger than a whole chunk.
     #[test]
@@ -839,6 +861,16 @@ mod differential {
         "description",
         "endToEndId",
         "cardReferenceType",
+        "remittanceInformationType",
+        "counterpartReference",
+        "bankTransactionCode",
+        "proprietaryBankTransactionCode",
+        "purposeCode",
+        "mandateId",
+        "creditorId",
+        "additionalInformation",
+        "internalReference",
+        "cardReference",
         "tab\there",
     ];
     const VALUES: &[&str] = &[
