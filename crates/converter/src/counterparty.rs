@@ -133,14 +133,7 @@ fn map_counterpart_account(reference: &str) -> CounterpartAccount {
     let Some(compact) = normalized_reference(reference) else {
         return CounterpartAccount::default();
     };
-    if let Ok(iban) = compact.parse::<Iban>() {
-        // What `valid_iban` gives, without copying the text when it already is the
-        // electronic form (as it is for a compact IBAN).
-        let iban = if iban.electronic_str() == compact {
-            compact
-        } else {
-            iban.electronic_str().to_owned()
-        };
+    if let Some(iban) = valid_iban(&compact) {
         return CounterpartAccount {
             id: Some(AccountId::Iban(iban)),
             overflow: None,

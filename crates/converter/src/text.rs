@@ -33,7 +33,7 @@ pub fn check_input_size(
     }
 }
 
-/// Kept out of line: [`check_input_size`] runs for every field of every transaction.
+/// Kept out of line: the message is built only for a field that is too long.
 #[cold]
 fn too_long(resource: &str, field: &str, value: &str) -> ConvertError {
     ConvertError::FieldTooLong {
@@ -103,8 +103,9 @@ fn push_cleaned_line(out: &mut String, text: &str) -> bool {
     out.len() > start
 }
 
-/// Whether `text` is already its own [`one_line`]: printable ASCII (which XML allows
-/// whole) whose only whitespace is single spaces between words. Most of Ponto's texts
+/// Whether `text` is already its own [`one_line`]: ASCII from 0x20 to 0x7F (DEL
+/// included: XML allows it and it is no whitespace) whose only whitespace is single
+/// spaces between words. Most of Ponto's texts
 /// are, and then cleaning them is a copy. Looks at eight bytes at a time: this runs for
 /// every text field of every transaction.
 fn is_clean_ascii_line(text: &str) -> bool {
