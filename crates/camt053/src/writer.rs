@@ -719,15 +719,19 @@ struct Open {
 }
 
 impl Open {
-    fn new(enclosing: &[&'static Tag]) -> Self {
-        let mut open = Open {
+    fn new() -> Self {
+        Open {
             elements: [("", 0); MAX_OPEN],
             depth: 0,
-        };
-        for tag in enclosing {
-            open.push(tag.name, 0);
         }
-        open
+    }
+
+    /// Empty again, inside `enclosing`.
+    fn reset(&mut self, enclosing: &[&'static Tag]) {
+        self.depth = 0;
+        for tag in enclosing {
+            self.push(tag.name, 0);
+        }
     }
 
     #[inline(always)]
@@ -910,7 +914,7 @@ struct Out<S: Sink> {
 
 impl<W: Write> Out<BufWriter<W>> {
     fn document(inner: W) -> Self {
-        Out::new(BufWriter::with_capacity(DOCUMENT_BUFFER, inner), &[])
+        Out::new(BufWriter::with_capacity(DOCUMENT_BUFFER, inner))
     }
 
     fn into_inner(self) -> Result<W, WriteError> {
@@ -922,25 +926,22 @@ impl<W: Write> Out<BufWriter<W>> {
 
 impl Out<Buffer> {
     fn fragment() -> Self {
-        Out::new(Buffer::default(), &[])
+        Out::new(Buffer::default())
     }
 
     /// Empty, inside `enclosing`, as if new (but with the memory it had).
     fn restart(&mut self, enclosing: &[&'static Tag]) {
         self.sink.len = 0;
-        self.open.depth = 0;
-        for tag in enclosing {
-            self.open.push(tag.name, 0);
-        }
+        self.open.reset(enclosing);
         self.in_entry = false;
     }
 }
 
 impl<S: Sink> Out<S> {
-    fn new(sink: S, enclosing: &[&'static Tag]) -> Self {
+    fn new(sink: S) -> Self {
         Out {
             sink,
-            open: Open::new(enclosing),
+            open: Open::new(),
             in_entry: false,
             scratch: String::new(),
         }
@@ -1455,8 +1456,9 @@ fn is_plain(text: &[u8], max: usize) -> bool {
         return false;
     }
     let (words, _) = text.as_chunks::<8>();
-    // The last word overlaps the one before it (or is padded with spaces, for a short
-    // text): no byte goes unchecked, and a byte seen twice changes nothing.
+    // The last word overlaps the one before it (for a short text: two overlapping
+    // halves from 4 bytes on, padded with spaces below): no byte goes unchecked, and a
+    // byte seen twice changes nothing.
     let last = match text.last_chunk::<8>() {
         Some(last) => u64::from_le_bytes(*last),
         None => short_word(text),
@@ -1533,7 +1535,8 @@ fn copy_tail(to: &mut [u8], from: &[u8]) {
     }
 }
 
-/// The bytes of a text shorter than 8 bytes in one word, the rest spaces.
+/// The bytes of a text shorter than 8 bytes in one word: from 4 bytes on its first and
+/// last 4 (overlapping), below that the bytes and the rest spaces.
 #[inline(always)]
 fn short_word(text: &[u8]) -> u64 {
     match (text.first_chunk::<4>(), text.last_chunk::<4>()) {

@@ -622,7 +622,7 @@ fn values_of_every_length_are_copied_whole() {
 
 /// What an entry's `Out` writes for one leaf.
 fn entry_leaf(write: impl FnOnce(&mut Out<Buffer>) -> Result<(), WriteError>) -> String {
-    let mut out = Out::new(Buffer::default(), &[]);
+    let mut out = Out::new(Buffer::default());
     out.in_entry = true;
     write(&mut out).expect("a valid value");
     String::from_utf8_lossy(out.sink.written()).into_owned()
