@@ -447,7 +447,6 @@ impl From<ConvertFailure> for ReadStop {
 /// Entries rendered by the mapping stage, handed to the sorting one a batch at a time:
 /// their XML one after the other in one buffer, so a batch costs two allocations (and
 /// the sorting stage hands its buffers back to be filled again).
-#[derive(Default)]
 struct Rendered {
     xml: Vec<u8>,
     entries: Vec<RenderedEntry>,
