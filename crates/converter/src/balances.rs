@@ -39,11 +39,26 @@ impl StatementTotals {
 
     /// Adds one entry; the totals stay unchanged when a sum would overflow.
     pub fn add(&mut self, tx: &MappedTransaction) -> Result<(), ConvertError> {
-        let amount = tx.entry.amount;
-        let direction = tx.entry.direction;
+        self.add_entry(
+            tx.entry.amount,
+            tx.entry.direction,
+            tx.booking_date,
+            &tx.ponto_id,
+        )
+    }
+
+    /// [`add`](Self::add) given the parts it reads: the transaction's id only names it in
+    /// an error.
+    pub fn add_entry(
+        &mut self,
+        amount: Decimal,
+        direction: CreditDebit,
+        day: NaiveDate,
+        ponto_id: &str,
+    ) -> Result<(), ConvertError> {
         // The label only for an error: this runs for every entry.
         let overflow = |field: &str, sum: Decimal| ConvertError::AmountOverflow {
-            resource: transaction_label(Some(&tx.ponto_id)),
+            resource: transaction_label(Some(ponto_id)),
             field: field.to_owned(),
             calculation: format!("{sum} + {amount}"),
         };
@@ -69,7 +84,6 @@ impl StatementTotals {
             .ok_or_else(|| overflow("sum of all entries", summary.sum()))?;
         // The same additions were just checked, so the summary's unchecked ones are safe.
         self.summary.add(direction, amount);
-        let day = tx.booking_date;
         self.first_day = Some(self.first_day.map_or(day, |d| d.min(day)));
         self.last_day = Some(self.last_day.map_or(day, |d| d.max(day)));
         Ok(())

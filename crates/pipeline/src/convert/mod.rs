@@ -27,6 +27,7 @@ use crate::ErrorKind;
 use crate::config::Grouping;
 use crate::publish::PendingFile;
 use bundle::{BundleError, BundleTransaction};
+use camt053::CreditDebit;
 use chrono::Datelike;
 use chrono::{DateTime, NaiveDate, Utc};
 use converter::{AccountContext, ConvertError, MappedTransaction, StatementTotals};
@@ -273,28 +274,55 @@ struct Group {
 /// The statements of a bundle by booking day (one, keyed `None`, unless daily).
 type Groups = BTreeMap<Option<NaiveDate>, Group>;
 
+/// What a transaction adds to its statement.
+struct Tally<'a> {
+    day: NaiveDate,
+    amount: Decimal,
+    direction: CreditDebit,
+    /// Names the transaction in an error.
+    ponto_id: &'a str,
+    /// Its share of the statement's digest ([`digest::IdKey::share`]).
+    share: u64,
+}
+
+impl<'a> Tally<'a> {
+    fn of(mapped: &'a MappedTransaction, share: u64) -> Self {
+        Tally {
+            day: mapped.booking_date,
+            amount: mapped.entry.amount,
+            direction: mapped.entry.direction,
+            ponto_id: &mapped.ponto_id,
+            share,
+        }
+    }
+}
+
 /// Counts a transaction into its statement.
 fn tally(
     groups: &mut Groups,
     grouping: Grouping,
     path: &Path,
-    mapped: &MappedTransaction,
-    share: u64,
+    counted: Tally,
 ) -> Result<(), ConvertFailure> {
     let day = match grouping {
         Grouping::Batch => None,
-        Grouping::Daily => Some(mapped.booking_date),
+        Grouping::Daily => Some(counted.day),
     };
     let group = groups.entry(day).or_default();
     group
         .totals
-        .add(mapped)
+        .add_entry(
+            counted.amount,
+            counted.direction,
+            counted.day,
+            counted.ponto_id,
+        )
         .map_err(|source| ConvertFailure::Mapping {
             file: path.to_owned(),
             path: "transactions".into(),
             source: Box::new(source),
         })?;
-    group.digest = group.digest.wrapping_add(share);
+    group.digest = group.digest.wrapping_add(counted.share);
     Ok(())
 }
 
@@ -405,7 +433,7 @@ fn recount(
         let mapped = map_one(path, &item, ctx)?;
         let content = digest::content_digest(&item.transaction.attributes);
         let share = digest::IdKey::of(&mapped.ponto_id).share(content);
-        tally(&mut groups, grouping, path, &mapped, share)?;
+        tally(&mut groups, grouping, path, Tally::of(&mapped, share))?;
         count += 1;
         Ok(())
     })?;

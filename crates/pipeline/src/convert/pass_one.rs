@@ -4,17 +4,30 @@
 use super::bundle::{self, BundleError, BundleTransaction};
 use super::order::{EntryKey, Sighting};
 use super::sort::Sorter;
-use super::{ConvertFailure, Groups, digest, map_one, sort_budgets, tally};
+use super::{ConvertFailure, Groups, Tally, digest, lock, map_one, sort_budgets, tally};
 use crate::config::Grouping;
+use camt053::CreditDebit;
+use chrono::NaiveDate;
 use converter::AccountContext;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 
 /// Transactions handed from one stage of pass one to the next at a time.
 const BATCH: usize = 512;
 
-/// Why a stage of pass one stopped early.
+/// Threads that map and render, each a whole batch at a time. Mapping is the dearest
+/// stage: with two, no stage waits for another on two cores, and on more the parsing
+/// thread is the one that sets the pace.
+const MAPPERS: usize = 2;
+/// Rendered batches in all: being filled, on their way or waiting for their turn. A
+/// mapper takes a buffer before it takes a batch, so the batch the counting waits for
+/// always has one: the pool bounds memory without a deadlock.
+const POOL: usize = MAPPERS + 4;
+
+/// Why the parsing stage stopped early.
 enum ReadStop {
     Failure(ConvertFailure),
     /// A later stage failed and hung up; its error is the one to report.
@@ -27,18 +40,30 @@ impl From<BundleError> for ReadStop {
     }
 }
 
-impl From<ConvertFailure> for ReadStop {
-    fn from(failure: ConvertFailure) -> Self {
-        ReadStop::Failure(failure)
-    }
+/// Why the counting and sorting stopped early.
+enum CountStop {
+    /// A transaction could not be mapped, rendered or counted.
+    Failure(ConvertFailure),
+    /// A sort could not write its runs.
+    Io(io::Error),
+    /// A mapper is gone without its batch (it panicked).
+    MapperGone,
 }
 
-/// Entries rendered by the mapping stage, handed to the sorting one a batch at a time:
-/// their XML one after the other in one buffer, so a batch costs two allocations (and
-/// the sorting stage hands its buffers back to be filled again).
+/// Entries rendered by a mapper from one batch of parsed transactions, handed to the
+/// counting and sorting thread: their XML one after the other in one buffer and their
+/// ids likewise, so a batch costs no allocation once the pool's buffers have grown.
 struct Rendered {
+    /// The batch's place in the bundle: batches are counted in this order.
+    seq: u64,
     xml: Vec<u8>,
+    ids: String,
     entries: Vec<RenderedEntry>,
+    /// Transactions of the batch, pending ones included.
+    places: u64,
+    pending: u64,
+    /// What stopped the batch: the entries before it are complete.
+    failure: Option<ConvertFailure>,
 }
 
 impl Rendered {
@@ -46,9 +71,23 @@ impl Rendered {
     /// not grow it step by step.
     fn for_a_batch() -> Self {
         Rendered {
+            seq: 0,
             xml: Vec::with_capacity(BATCH * 1024),
+            ids: String::with_capacity(BATCH * 36),
             entries: Vec::with_capacity(BATCH),
+            places: 0,
+            pending: 0,
+            failure: None,
         }
+    }
+
+    fn clear(&mut self) {
+        self.xml.clear();
+        self.ids.clear();
+        self.entries.clear();
+        self.places = 0;
+        self.pending = 0;
+        self.failure = None;
     }
 }
 
@@ -58,9 +97,15 @@ struct RenderedEntry {
     end: usize,
     /// The digest of its content, for the duplicate check.
     content: u64,
+    /// What it adds to its statement (its id ends at `id_end` in [`Rendered::ids`]).
+    day: NaiveDate,
+    amount: Decimal,
+    direction: CreditDebit,
+    share: u64,
+    id_end: usize,
 }
 
-/// What the mapping stage counts: the statements in the making, and transactions.
+/// What pass one counts: the statements in the making, and transactions.
 #[derive(Default)]
 pub(super) struct Tallies {
     pub(super) groups: Groups,
@@ -70,10 +115,13 @@ pub(super) struct Tallies {
     pub(super) places: u64,
 }
 
-/// Pass one as a pipeline of three threads — scan and parse; map, count and render;
-/// sort — over bounded channels, so memory stays flat and the two cores share the
-/// work. Each entry is mapped, rendered and dropped on one thread: the allocator frees
-/// fastest on the thread that allocated. Sort runs go to unnamed files in `dir`.
+/// Pass one as a pipeline over bounded channels — one thread scans and parses, two map
+/// and render, this one counts and sorts — so memory stays flat and the cores share
+/// the work. The mappers' batches are counted in bundle order: totals, and which error
+/// is reported, are what one thread reading the bundle front to back would give. Each
+/// transaction is dropped on the thread that parsed it, each entry's parts on the one
+/// that mapped it: the allocator frees fastest on the thread that allocated. Sort runs
+/// go to unnamed files in `dir`.
 pub(super) fn read_and_sort(
     path: &Path,
     grouping: Grouping,
@@ -81,15 +129,18 @@ pub(super) fn read_and_sort(
     transactions: bundle::Transactions,
     dir: &Path,
 ) -> Result<Collected, ConvertFailure> {
-    let spawn_failure = |source| ConvertFailure::Io {
+    let io_failure = |source| ConvertFailure::Io {
         file: path.to_owned(),
         source,
     };
     std::thread::scope(|scope| {
-        let (parsed_tx, parsed_rx) = mpsc::sync_channel::<Vec<Parsed>>(4);
+        let (parsed_tx, parsed_rx) = mpsc::sync_channel::<(u64, Vec<Parsed>)>(4);
         let (read_tx, read_rx) = mpsc::channel::<Vec<Parsed>>();
-        let (rendered_tx, rendered_rx) = mpsc::sync_channel::<Rendered>(4);
+        let (rendered_tx, rendered_rx) = mpsc::sync_channel::<Rendered>(POOL);
         let (spare_tx, spare_rx) = mpsc::channel::<Rendered>();
+        for _ in 0..POOL {
+            let _ = spare_tx.send(Rendered::for_a_batch());
+        }
         let parser = std::thread::Builder::new()
             .name("bundle-parse".into())
             .spawn_scoped(scope, move || {
@@ -100,89 +151,89 @@ pub(super) fn read_and_sort(
                 })?;
                 batch.finish()
             })
-            .map_err(spawn_failure)?;
-        let mapper = std::thread::Builder::new()
-            .name("bundle-map".into())
-            .spawn_scoped(scope, move || {
-                let mut stage = MapStage {
-                    path,
-                    grouping,
-                    ctx,
-                    tallies: Tallies::default(),
-                    batch: Rendered::for_a_batch(),
-                    next: rendered_tx,
-                    spare: spare_rx,
-                };
-                for batch in parsed_rx.iter() {
-                    for parsed in &batch {
-                        stage.take(parsed)?;
-                    }
-                    // Dropped where they were made; if the parser is done, here.
-                    let _ = read_tx.send(batch);
+            .map_err(io_failure)?;
+        // The receivers go with the mappers: once the last one is gone, the parser's
+        // next send fails and it stops.
+        let parsed_rx = Arc::new(Mutex::new(parsed_rx));
+        let spare_rx = Arc::new(Mutex::new(spare_rx));
+        let stage = MapStage { path, ctx };
+        let mut mappers = Vec::with_capacity(MAPPERS);
+        for n in 0..MAPPERS {
+            let (parsed, spare) = (Arc::clone(&parsed_rx), Arc::clone(&spare_rx));
+            let (next, read) = (rendered_tx.clone(), read_tx.clone());
+            let spawned = std::thread::Builder::new()
+                .name(format!("bundle-map-{n}"))
+                .spawn_scoped(scope, move || {
+                    stage.map_batches(&parsed, &spare, &next, &read)
+                });
+            match spawned {
+                Ok(mapper) => mappers.push(mapper),
+                // One that cannot be started only means fewer at a time.
+                Err(error) if mappers.is_empty() && n + 1 == MAPPERS => {
+                    return Err(io_failure(error));
                 }
-                stage.finish()
-            })
-            .map_err(spawn_failure)?;
-        let mut sorts = Sorts::new(dir);
-        let sorted = rendered_rx.iter().try_for_each(|mut batch| {
-            let result = sorts.take(&mut batch);
-            // The mapper may be gone already; then the buffer is simply dropped.
-            let _ = spare_tx.send(batch);
-            result
-        });
-        drop(rendered_rx);
-        let (mapped, parsed) = (joined(mapper), joined(parser));
-        // Failures in file order: the mapper only saw what the parser had passed.
-        let tallies = match (mapped, parsed) {
-            (Err(ReadStop::Failure(failure)), _) | (_, Err(ReadStop::Failure(failure))) => {
-                return Err(failure);
+                Err(_) => {}
             }
-            (Ok(tallies), _) => Some(tallies),
-            (Err(ReadStop::NextGone), _) => None,
+        }
+        drop((parsed_rx, spare_rx, rendered_tx, read_tx));
+        let mut counting = Counting {
+            path,
+            grouping,
+            tallies: Tallies::default(),
+            sorts: Sorts::new(dir),
         };
-        sorted.map_err(|source| ConvertFailure::Io {
-            file: path.to_owned(),
-            source,
-        })?;
-        let tallies = tallies.ok_or_else(|| ConvertFailure::Io {
-            file: path.to_owned(),
-            source: io::Error::other("the sorting stage stopped early"),
-        })?;
-        Ok(Collected {
-            tallies,
-            entries: sorts.entries,
-            sightings: sorts.sightings,
-        })
+        let counted = counting.take_in_order(&rendered_rx, &spare_tx);
+        drop((rendered_rx, spare_tx));
+        for mapper in mappers {
+            // A mapper's panic goes on in this thread.
+            mapper
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
+        let parsed = parser
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // Failures in file order: the mappers only saw what the parser had passed, and
+        // their batches were counted in order.
+        match (counted, parsed) {
+            (Err(CountStop::Failure(failure)), _) | (_, Err(ReadStop::Failure(failure))) => {
+                Err(failure)
+            }
+            (Err(CountStop::Io(source)), _) => Err(io_failure(source)),
+            (Err(CountStop::MapperGone), _) | (Ok(()), Err(ReadStop::NextGone)) => Err(io_failure(
+                io::Error::other("the mapping stage stopped early"),
+            )),
+            (Ok(()), Ok(())) => Ok(Collected {
+                tallies: counting.tallies,
+                entries: counting.sorts.entries,
+                sightings: counting.sorts.sightings,
+            }),
+        }
     })
 }
 
-/// A stage's result; its panic goes on in this thread.
-fn joined<T>(stage: std::thread::ScopedJoinHandle<'_, Result<T, ReadStop>>) -> Result<T, ReadStop> {
-    stage
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-}
-
 /// A transaction as parsed, with the digest of its content (worked out on the parsing
-/// thread, which has less to do than the mapping one).
+/// thread, which has less to do than the mapping ones).
 struct Parsed {
     item: BundleTransaction,
     content: u64,
 }
 
-/// Collects items into batches for the next stage (one channel message per batch).
-/// Batches come back once read and are dropped here: the allocator frees fastest on
-/// the thread that allocated, and the batches' buffers are used again.
+/// Collects items into numbered batches for the next stage (one channel message per
+/// batch). Batches come back once read and are dropped here: the allocator frees
+/// fastest on the thread that allocated, and the batches' buffers are used again.
 struct Batcher<T> {
     batch: Vec<T>,
-    next: mpsc::SyncSender<Vec<T>>,
+    seq: u64,
+    next: mpsc::SyncSender<(u64, Vec<T>)>,
     read: mpsc::Receiver<Vec<T>>,
 }
 
 impl<T> Batcher<T> {
-    fn new(next: mpsc::SyncSender<Vec<T>>, read: mpsc::Receiver<Vec<T>>) -> Self {
+    fn new(next: mpsc::SyncSender<(u64, Vec<T>)>, read: mpsc::Receiver<Vec<T>>) -> Self {
         Batcher {
             batch: Vec::with_capacity(BATCH),
+            seq: 0,
             next,
             read,
         }
@@ -197,77 +248,159 @@ impl<T> Batcher<T> {
                 .unwrap_or_else(|_| Vec::with_capacity(BATCH));
             empty.clear();
             let full = std::mem::replace(&mut self.batch, empty);
-            self.next.send(full).map_err(|_| ReadStop::NextGone)?;
+            self.send(full)?;
         }
         Ok(())
     }
 
-    fn finish(self) -> Result<(), ReadStop> {
-        self.next.send(self.batch).map_err(|_| ReadStop::NextGone)
+    fn send(&mut self, batch: Vec<T>) -> Result<(), ReadStop> {
+        self.next
+            .send((self.seq, batch))
+            .map_err(|_| ReadStop::NextGone)?;
+        self.seq += 1;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<(), ReadStop> {
+        let last = std::mem::take(&mut self.batch);
+        self.send(last)
     }
 }
 
-/// The mapping stage: maps each transaction, counts it into its statement and renders
-/// its entry.
+/// The mapping stage: maps each transaction and renders its entry.
+#[derive(Clone, Copy)]
 struct MapStage<'a> {
     path: &'a Path,
-    grouping: Grouping,
     ctx: &'a AccountContext,
-    tallies: Tallies,
-    batch: Rendered,
-    next: mpsc::SyncSender<Rendered>,
-    /// Batches the sorting stage is done with.
-    spare: mpsc::Receiver<Rendered>,
 }
 
 impl MapStage<'_> {
-    fn take(&mut self, parsed: &Parsed) -> Result<(), ReadStop> {
-        let Parsed { item, content } = parsed;
-        self.tallies.places += 1;
-        if converter::pending_resource(&item.transaction) {
-            self.tallies.skipped_pending += 1;
-            return Ok(());
+    /// Maps batches until the parser is done or the counting has stopped.
+    fn map_batches(
+        self,
+        parsed: &Mutex<mpsc::Receiver<(u64, Vec<Parsed>)>>,
+        spare: &Mutex<mpsc::Receiver<Rendered>>,
+        next: &mpsc::SyncSender<Rendered>,
+        read: &mpsc::Sender<Vec<Parsed>>,
+    ) {
+        loop {
+            // The buffer first: see [`POOL`].
+            let Ok(mut out) = lock(spare).recv() else {
+                return;
+            };
+            let Ok((seq, batch)) = lock(parsed).recv() else {
+                return;
+            };
+            out.clear();
+            out.seq = seq;
+            for parsed in &batch {
+                if let Err(failure) = self.take(parsed, &mut out) {
+                    out.failure = Some(failure);
+                    break;
+                }
+            }
+            let failed = out.failure.is_some();
+            // Dropped where they were made; if the parser is done, here.
+            let _ = read.send(batch);
+            if next.send(out).is_err() || failed {
+                return;
+            }
         }
-        let path = self.path;
-        let mapped = map_one(path, item, self.ctx)?;
-        let attributes = &item.transaction.attributes;
-        let content = *content;
-        let id = digest::IdKey::of(&mapped.ponto_id);
-        let key = EntryKey::new(&mapped, attributes.created_at, id, item.index as u64);
-        camt053::writer::write_entry_fragment(&mut self.batch.xml, &mapped.entry).map_err(
-            |source| ConvertFailure::Io {
-                file: path.to_owned(),
-                source: io::Error::other(source),
-            },
-        )?;
-        let share = key.id().share(content);
-        tally(
-            &mut self.tallies.groups,
-            self.grouping,
-            path,
-            &mapped,
-            share,
-        )?;
-        self.tallies.count += 1;
-        self.batch.entries.push(RenderedEntry {
-            key,
-            end: self.batch.xml.len(),
-            content,
-        });
-        if self.batch.entries.len() == BATCH {
-            let spare = self
-                .spare
-                .try_recv()
-                .unwrap_or_else(|_| Rendered::for_a_batch());
-            let full = std::mem::replace(&mut self.batch, spare);
-            self.next.send(full).map_err(|_| ReadStop::NextGone)?;
-        }
-        Ok(())
     }
 
-    fn finish(self) -> Result<Tallies, ReadStop> {
-        self.next.send(self.batch).map_err(|_| ReadStop::NextGone)?;
-        Ok(self.tallies)
+    fn take(self, parsed: &Parsed, out: &mut Rendered) -> Result<(), ConvertFailure> {
+        let Parsed { item, content } = parsed;
+        out.places += 1;
+        if converter::pending_resource(&item.transaction) {
+            out.pending += 1;
+            return Ok(());
+        }
+        let mapped = map_one(self.path, item, self.ctx)?;
+        let attributes = &item.transaction.attributes;
+        let id = digest::IdKey::of(&mapped.ponto_id);
+        let key = EntryKey::new(&mapped, attributes.created_at, id, item.index as u64);
+        camt053::writer::write_entry_fragment(&mut out.xml, &mapped.entry).map_err(|source| {
+            ConvertFailure::Io {
+                file: self.path.to_owned(),
+                source: io::Error::other(source),
+            }
+        })?;
+        let share = key.id().share(*content);
+        out.ids.push_str(&mapped.ponto_id);
+        out.entries.push(RenderedEntry {
+            key,
+            end: out.xml.len(),
+            content: *content,
+            day: mapped.booking_date,
+            amount: mapped.entry.amount,
+            direction: mapped.entry.direction,
+            share,
+            id_end: out.ids.len(),
+        });
+        Ok(())
+    }
+}
+
+/// The counting and sorting stage: takes the mappers' batches in bundle order.
+struct Counting<'a> {
+    path: &'a Path,
+    grouping: Grouping,
+    tallies: Tallies,
+    sorts: Sorts,
+}
+
+impl Counting<'_> {
+    /// Counts and sorts every batch in order, each buffer going back to the pool.
+    fn take_in_order(
+        &mut self,
+        rendered: &mpsc::Receiver<Rendered>,
+        spare: &mpsc::Sender<Rendered>,
+    ) -> Result<(), CountStop> {
+        let mut waiting = BTreeMap::new();
+        let mut turn = 0;
+        for batch in rendered.iter() {
+            waiting.insert(batch.seq, batch);
+            while let Some(mut batch) = waiting.remove(&turn) {
+                turn += 1;
+                self.take(&mut batch)?;
+                // The mappers may be gone already; then the buffer is simply dropped.
+                let _ = spare.send(batch);
+            }
+            if waiting.len() == POOL {
+                // Every buffer is waiting for one that will never come.
+                return Err(CountStop::MapperGone);
+            }
+        }
+        if waiting.is_empty() {
+            Ok(())
+        } else {
+            Err(CountStop::MapperGone)
+        }
+    }
+
+    fn take(&mut self, batch: &mut Rendered) -> Result<(), CountStop> {
+        self.tallies.places += batch.places;
+        self.tallies.skipped_pending += batch.pending;
+        let mut id_start = 0;
+        for entry in &batch.entries {
+            let ponto_id = batch.ids.get(id_start..entry.id_end).unwrap_or_default();
+            id_start = entry.id_end;
+            let counted = Tally {
+                day: entry.day,
+                amount: entry.amount,
+                direction: entry.direction,
+                ponto_id,
+                share: entry.share,
+            };
+            tally(&mut self.tallies.groups, self.grouping, self.path, counted)
+                .map_err(CountStop::Failure)?;
+            self.tallies.count += 1;
+        }
+        self.sorts.take(batch).map_err(CountStop::Io)?;
+        match batch.failure.take() {
+            Some(failure) => Err(CountStop::Failure(failure)),
+            None => Ok(()),
+        }
     }
 }
 
