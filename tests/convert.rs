@@ -468,3 +468,87 @@ fn several_bundles_in_one_call_give_what_one_at_a_time_gives() {
         assert_eq!(all_files(&out).len(), 1, "{:?}", all_files(&out));
     }
 }
+
+// ---- the mappers work side by side; what is reported is what reading in order gives ---
+
+/// A bundle of `count` transactions made from `fixture`'s, each with an id of its own,
+/// with `defects` applied: (index, JSON pointer inside the transaction, value).
+fn many_transactions(count: usize, defects: &[(usize, &str, serde_json::Value)]) -> Vec<u8> {
+    let mut bundle: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture("bundles/mixed-50.json")).expect("fixture"))
+            .expect("JSON");
+    let model = bundle["transactions"]
+        .as_array()
+        .expect("transactions")
+        .clone();
+    let transactions: Vec<serde_json::Value> = (0..count)
+        .map(|i| {
+            let mut t = model[i % model.len()].clone();
+            t["id"] = format!("tx-{i:06}").into();
+            for (at, pointer, value) in defects {
+                if *at == i {
+                    *t.pointer_mut(pointer).expect("pointer") = value.clone();
+                }
+            }
+            t
+        })
+        .collect();
+    bundle["transactions"] = transactions.into();
+    serde_json::to_vec(&bundle).expect("JSON")
+}
+
+/// Several thousand transactions go through several batches and both mapping threads;
+/// whichever finishes first, the error reported is the first in the file, and a parse
+/// error only wins when it comes first.
+#[test]
+fn the_first_bad_transaction_in_the_file_is_the_one_reported() {
+    let usd = || serde_json::Value::from("USD");
+    let letters = || serde_json::Value::from("twelve euro");
+    let cases = [
+        // Two mapping errors in different batches.
+        (
+            vec![
+                (1300, "/attributes/currency", usd()),
+                (2900, "/attributes/currency", usd()),
+            ],
+            "transactions[1300].attributes.currency",
+        ),
+        // A mapping error before a parse error.
+        (
+            vec![
+                (700, "/attributes/currency", usd()),
+                (2100, "/attributes/amount", letters()),
+            ],
+            "transactions[700].attributes.currency",
+        ),
+        // A parse error before a mapping error.
+        (
+            vec![
+                (700, "/attributes/amount", letters()),
+                (2100, "/attributes/currency", usd()),
+            ],
+            "transactions[700].attributes.amount",
+        ),
+    ];
+    let scratch = tempdir();
+    for (n, (defects, expected)) in cases.iter().enumerate() {
+        let bundle = scratch.path().join(format!("bundle-{n}.json"));
+        std::fs::write(&bundle, many_transactions(3000, defects)).expect("bundle");
+        for round in 0..6 {
+            let out = scratch.path().join(format!("out-{n}-{round}"));
+            std::fs::create_dir_all(&out).expect("out");
+            let result = convert_into(&[&bundle], &out, &[]);
+            assert_eq!(
+                result.code, 65,
+                "case {n}, round {round}: {}",
+                result.stderr
+            );
+            assert!(
+                result.stderr.contains(expected),
+                "case {n}, round {round}: expected {expected}: {}",
+                result.stderr
+            );
+            assert!(all_files(&out).is_empty(), "case {n}: nothing written");
+        }
+    }
+}

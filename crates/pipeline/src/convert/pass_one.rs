@@ -447,3 +447,69 @@ pub(super) struct Collected {
     pub(super) entries: Sorter<EntryKey>,
     pub(super) sightings: Sorter<Sighting>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed_batch(seq: u64, problem: &str) -> Rendered {
+        let mut batch = Rendered::for_a_batch();
+        batch.seq = seq;
+        batch.places = 1;
+        batch.failure = Some(ConvertFailure::Output {
+            file: "bundle.json".into(),
+            problem: problem.into(),
+        });
+        batch
+    }
+
+    fn counting(dir: &Path) -> Counting<'_> {
+        Counting {
+            path: Path::new("bundle.json"),
+            grouping: Grouping::Batch,
+            tallies: Tallies::default(),
+            sorts: Sorts::new(dir),
+        }
+    }
+
+    #[test]
+    fn batches_are_counted_in_bundle_order_whichever_comes_first() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (rendered_tx, rendered_rx) = mpsc::sync_channel(POOL);
+        let (spare_tx, _spare_rx) = mpsc::channel();
+        for batch in [failed_batch(2, "third"), failed_batch(1, "second")] {
+            rendered_tx.send(batch).expect("send");
+        }
+        let mut first = Rendered::for_a_batch();
+        first.places = 5;
+        first.pending = 5;
+        rendered_tx.send(first).expect("send");
+        drop(rendered_tx);
+        let mut counting = counting(dir.path());
+        match counting.take_in_order(&rendered_rx, &spare_tx) {
+            Err(CountStop::Failure(ConvertFailure::Output { problem, .. })) => {
+                assert_eq!(problem, "second");
+            }
+            _ => panic!("the second batch's failure"),
+        }
+        assert_eq!(counting.tallies.places, 6, "the first two batches, no more");
+    }
+
+    #[test]
+    fn a_batch_that_never_comes_stops_the_counting() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (rendered_tx, rendered_rx) = mpsc::sync_channel(POOL);
+        let (spare_tx, _spare_rx) = mpsc::channel();
+        // Batch 0 is lost (its mapper panicked): all of the pool waits behind it.
+        for seq in 1..=POOL as u64 {
+            let mut batch = Rendered::for_a_batch();
+            batch.seq = seq;
+            rendered_tx.send(batch).expect("send");
+        }
+        let mut counting = counting(dir.path());
+        assert!(matches!(
+            counting.take_in_order(&rendered_rx, &spare_tx),
+            Err(CountStop::MapperGone)
+        ));
+    }
+}
