@@ -15,10 +15,13 @@ use ponto::{Transaction, TransactionAttributes};
 use rust_decimal::Decimal;
 
 /// Reads the transaction at the start of `text` (which starts with `{`) into `into`,
-/// which must come empty (see [`empty`]), and returns its length in bytes; or `None`,
-/// with `into` partly filled, for serde to read it. `learnt` is what the transactions
-/// before showed (see [`Learnt`]). Filled in place: the transaction
-/// is large, and moving it from one return value to the next cost more than a field.
+/// and returns its length in bytes; or `None`, with `into` in any state, for serde to
+/// read it. `into` may hold any transaction read before: what it holds afterwards is
+/// what reading into [`empty`] gives (the strings present take the room of the ones
+/// before, the fields absent are `None`), so a spent transaction saves allocating its
+/// strings again. `learnt` is what the transactions before showed (see [`Learnt`]).
+/// Filled in place: the transaction is large, and moving it from one return value to
+/// the next cost more than a field.
 pub(super) fn transaction(
     text: &str,
     into: &mut Transaction,
@@ -30,11 +33,11 @@ pub(super) fn transaction(
         match (key.len(), key.first()) {
             (4, Some(b't')) if key == b"type" => {
                 seen.first(0)?;
-                into.kind = cursor.string()?;
+                cursor.string(&mut into.kind)?;
             }
             (2, Some(b'i')) if key == b"id" => {
                 seen.first(1)?;
-                into.id = cursor.string()?;
+                cursor.string(&mut into.id)?;
             }
             (10, Some(b'a')) if key == b"attributes" => {
                 seen.first(2)?;
@@ -45,7 +48,20 @@ pub(super) fn transaction(
         Some(())
     })?;
     // serde refuses a transaction without attributes.
-    seen.has(2).then_some(cursor.at)
+    if !seen.has(2) {
+        return None;
+    }
+    if !seen.has(0) {
+        into.kind = None;
+    }
+    if !seen.has(1) {
+        into.id = None;
+    }
+    // Never read here (see `LeanTransaction`), whatever a spent one came with.
+    into.relationships = None;
+    into.meta = None;
+    into.links = None;
+    Some(cursor.at)
 }
 
 /// What the transactions read before showed, to read the next one faster.
@@ -68,7 +84,8 @@ impl Default for Learnt {
 /// The longest skipped value [`Learnt`] keeps.
 const RECALLED_VALUE: usize = 256;
 
-/// A transaction with nothing read into it yet.
+/// A transaction with nothing read into it yet: what [`transaction`] reads into when
+/// there is no spent one.
 pub(super) fn empty() -> Transaction {
     Transaction {
         kind: None,
@@ -206,12 +223,22 @@ impl<'a> Cursor<'a> {
         Some(false)
     }
 
-    fn string(&mut self) -> Option<Option<String>> {
+    /// A string or `null` into `slot`, a string into the room of the one there.
+    fn string(&mut self, slot: &mut Option<String>) -> Option<()> {
         if self.peek()? == b'n' {
             self.literal(b"null")?;
-            return Some(None);
+            *slot = None;
+            return Some(());
         }
-        self.plain_string().map(|s| Some(s.to_owned()))
+        let text = self.plain_string()?;
+        match slot {
+            Some(room) => {
+                room.clear();
+                room.push_str(text);
+            }
+            None => *slot = Some(text.to_owned()),
+        }
+        Some(())
     }
 
     fn instant(&mut self) -> Option<Option<DateTime<Utc>>> {
@@ -400,10 +427,27 @@ impl<'a> Cursor<'a> {
         Some(())
     }
 
-    /// The attributes into `a`, which comes with every field `None`; `order` guesses
-    /// each key from the one before.
+    /// The attributes into `a`, which may hold any read before (see [`transaction`]);
+    /// `order` guesses each key from the one before.
     fn attributes(&mut self, a: &mut TransactionAttributes, order: &mut KeyOrder) -> Option<()> {
         let mut seen = Seen::default();
+        self.attribute_fields(a, order, &mut seen)?;
+        // Not set by the fields read: what a spent transaction held there goes.
+        let mut absent = !seen.0 & ((1 << ATTRIBUTE_KEYS.len()) - 1);
+        while absent != 0 {
+            clear_attribute(a, absent.trailing_zeros() as usize);
+            absent &= absent - 1;
+        }
+        Some(())
+    }
+
+    /// The fields of the attributes object into `a`, each marked in `seen`.
+    fn attribute_fields(
+        &mut self,
+        a: &mut TransactionAttributes,
+        order: &mut KeyOrder,
+        seen: &mut Seen,
+    ) -> Option<()> {
         let mut last = KeyOrder::START;
         self.object_with(
             |cursor| {
@@ -432,26 +476,26 @@ impl<'a> Cursor<'a> {
     fn read_attribute(&mut self, a: &mut TransactionAttributes, index: usize) -> Option<()> {
         match index {
             0 => a.amount = self.decimal()?,
-            1 => a.currency = self.string()?,
+            1 => self.string(&mut a.currency)?,
             2 => a.value_date = self.instant()?,
             3 => a.execution_date = self.instant()?,
-            4 => a.description = self.string()?,
-            5 => a.remittance_information = self.string()?,
-            6 => a.remittance_information_type = self.string()?,
-            7 => a.counterpart_name = self.string()?,
-            8 => a.counterpart_reference = self.string()?,
-            9 => a.bank_transaction_code = self.string()?,
-            10 => a.proprietary_bank_transaction_code = self.string()?,
-            11 => a.end_to_end_id = self.string()?,
-            12 => a.purpose_code = self.string()?,
-            13 => a.mandate_id = self.string()?,
-            14 => a.creditor_id = self.string()?,
-            15 => a.additional_information = self.string()?,
-            16 => a.internal_reference = self.string()?,
-            17 => a.digest = self.string()?,
+            4 => self.string(&mut a.description)?,
+            5 => self.string(&mut a.remittance_information)?,
+            6 => self.string(&mut a.remittance_information_type)?,
+            7 => self.string(&mut a.counterpart_name)?,
+            8 => self.string(&mut a.counterpart_reference)?,
+            9 => self.string(&mut a.bank_transaction_code)?,
+            10 => self.string(&mut a.proprietary_bank_transaction_code)?,
+            11 => self.string(&mut a.end_to_end_id)?,
+            12 => self.string(&mut a.purpose_code)?,
+            13 => self.string(&mut a.mandate_id)?,
+            14 => self.string(&mut a.creditor_id)?,
+            15 => self.string(&mut a.additional_information)?,
+            16 => self.string(&mut a.internal_reference)?,
+            17 => self.string(&mut a.digest)?,
             18 => a.fee = self.decimal()?,
-            19 => a.card_reference = self.string()?,
-            20 => a.card_reference_type = self.string()?,
+            19 => self.string(&mut a.card_reference)?,
+            20 => self.string(&mut a.card_reference_type)?,
             21 => a.created_at = self.instant()?,
             22 => a.updated_at = self.instant()?,
             _ => return None,
@@ -473,6 +517,36 @@ impl<'a> Cursor<'a> {
             self.at = end + 1;
         }
         found
+    }
+}
+
+/// Sets the attribute at `index` of [`ATTRIBUTE_KEYS`] as serde leaves an absent one.
+fn clear_attribute(a: &mut TransactionAttributes, index: usize) {
+    match index {
+        0 => a.amount = None,
+        1 => a.currency = None,
+        2 => a.value_date = None,
+        3 => a.execution_date = None,
+        4 => a.description = None,
+        5 => a.remittance_information = None,
+        6 => a.remittance_information_type = None,
+        7 => a.counterpart_name = None,
+        8 => a.counterpart_reference = None,
+        9 => a.bank_transaction_code = None,
+        10 => a.proprietary_bank_transaction_code = None,
+        11 => a.end_to_end_id = None,
+        12 => a.purpose_code = None,
+        13 => a.mandate_id = None,
+        14 => a.creditor_id = None,
+        15 => a.additional_information = None,
+        16 => a.internal_reference = None,
+        17 => a.digest = None,
+        18 => a.fee = None,
+        19 => a.card_reference = None,
+        20 => a.card_reference_type = None,
+        21 => a.created_at = None,
+        22 => a.updated_at = None,
+        _ => {}
     }
 }
 
