@@ -149,10 +149,60 @@ impl Transactions {
     /// Streams every transaction to `each`, in file order. `each` may stop the walk by
     /// returning an error, which is passed through.
     pub fn for_each<E: From<BundleError>>(
-        mut self,
-        mut each: impl FnMut(BundleTransaction) -> Result<(), E>,
+        self,
+        each: impl FnMut(BundleTransaction) -> Result<(), E>,
     ) -> Result<(), E> {
-        self.scanner.read_transactions(&mut each)
+        self.read_into(&mut Each {
+            slot: BundleTransaction::blank(),
+            each,
+        })
+    }
+
+    /// Reads every transaction, in file order, in place into the slots `slots` gives.
+    pub(crate) fn read_into<E: From<BundleError>>(
+        mut self,
+        slots: &mut dyn Slots<E>,
+    ) -> Result<(), E> {
+        self.scanner.read_transactions(slots)
+    }
+}
+
+/// Where [`Transactions::read_into`] reads transactions: into a slot that may hold any
+/// transaction read before (its strings' room is used again instead of allocated
+/// anew), with the same outcome as into a [`BundleTransaction::blank`] one.
+pub(crate) trait Slots<E> {
+    /// The slot for the next transaction.
+    fn next(&mut self) -> &mut BundleTransaction;
+    /// The slot [`Self::next`] gave is read. An error stops the reading, passed through.
+    fn read(&mut self) -> Result<(), E>;
+}
+
+impl BundleTransaction {
+    /// A slot with nothing read into it yet.
+    pub(crate) fn blank() -> Self {
+        BundleTransaction {
+            index: 0,
+            transaction: quick::empty(),
+        }
+    }
+}
+
+/// [`Transactions::for_each`]'s slot: each transaction read is handed to `each`.
+struct Each<F> {
+    slot: BundleTransaction,
+    each: F,
+}
+
+impl<E, F: FnMut(BundleTransaction) -> Result<(), E>> Slots<E> for Each<F> {
+    fn next(&mut self) -> &mut BundleTransaction {
+        &mut self.slot
+    }
+
+    fn read(&mut self) -> Result<(), E> {
+        (self.each)(std::mem::replace(
+            &mut self.slot,
+            BundleTransaction::blank(),
+        ))
     }
 }
 
@@ -416,7 +466,7 @@ impl Scanner {
 
     fn read_transactions<E: From<BundleError>>(
         &mut self,
-        each: &mut dyn FnMut(BundleTransaction) -> Result<(), E>,
+        slots: &mut dyn Slots<E>,
     ) -> Result<(), E> {
         self.expect(b'[', "'['").map_err(E::from)?;
         if self.peek_non_ws().map_err(E::from)? == Some(b']') {
@@ -424,10 +474,8 @@ impl Scanner {
         }
         for index in 0.. {
             // Read in place, where it is handed on: see `quick::transaction`.
-            let mut item = BundleTransaction {
-                index,
-                transaction: quick::empty(),
-            };
+            let item = slots.next();
+            item.index = index;
             if !self
                 .parse_buffered_transaction(&mut item.transaction)
                 .map_err(E::from)?
@@ -437,7 +485,7 @@ impl Scanner {
                     .map_err(E::from)?
                     .into_resource();
             }
-            each(item)?;
+            slots.read()?;
             match self.peek_non_ws().map_err(E::from)? {
                 Some(b',') => self.pos += 1,
                 Some(b']') => return Ok(()),
@@ -1072,6 +1120,55 @@ mod differential {
         (seen, outcome.err().map(|e| e.to_string()))
     }
 
+    /// Slots taken in turn, each holding what was read into it last (or planted at
+    /// first), as the convert pipeline hands out spent transactions.
+    struct Recycling {
+        slots: Vec<BundleTransaction>,
+        turn: usize,
+        seen: Vec<(usize, Transaction)>,
+    }
+
+    impl Slots<BundleError> for Recycling {
+        fn next(&mut self) -> &mut BundleTransaction {
+            let turn = self.turn % self.slots.len();
+            &mut self.slots[turn]
+        }
+
+        fn read(&mut self) -> Result<(), BundleError> {
+            let item = &self.slots[self.turn % self.slots.len()];
+            self.seen.push((item.index, item.transaction.clone()));
+            self.turn += 1;
+            Ok(())
+        }
+    }
+
+    /// [`read_all`], reading into slots that held `planted` and then the transactions
+    /// read before.
+    fn read_all_recycling(
+        path: &Path,
+        reading: Reading,
+        planted: &[Transaction],
+    ) -> (Vec<(usize, Transaction)>, Option<String>) {
+        let (_, rest) = match open_with(path, reading) {
+            Ok(opened) => opened,
+            Err(e) => return (Vec::new(), Some(e.to_string())),
+        };
+        let slots = planted
+            .iter()
+            .map(|transaction| BundleTransaction {
+                index: usize::MAX,
+                transaction: transaction.clone(),
+            })
+            .collect();
+        let mut recycling = Recycling {
+            slots,
+            turn: 0,
+            seen: Vec::new(),
+        };
+        let outcome = rest.read_into(&mut recycling);
+        (recycling.seen, outcome.err().map(|e| e.to_string()))
+    }
+
     /// A transaction as any earlier one may have left it: every field set or not, the
     /// strings long or short, and what the quick parser never reads set too.
     fn planted_transaction() -> impl Strategy<Value = Transaction> {
@@ -1141,13 +1238,18 @@ mod differential {
         fn one_pass_reads_as_scan_then_parse(
             bundle in damaged_bundle(),
             chunk in prop::sample::select(vec![7usize, 64, 301, 4096, CHUNK]),
+            planted in prop::collection::vec(planted_transaction(), 1..4),
         ) {
             let mut file = tempfile::NamedTempFile::new().expect("temp file");
             file.write_all(&bundle).expect("write");
             let reference = read_all(file.path(), Reading { chunk: CHUNK, one_pass: false });
             for one_pass in [false, true] {
-                let read = read_all(file.path(), Reading { chunk, one_pass });
+                let reading = Reading { chunk, one_pass };
+                let read = read_all(file.path(), reading);
                 prop_assert_eq!(&read, &reference, "chunk {} one pass {}", chunk, one_pass);
+                // Into spent transactions, as the convert pipeline reads.
+                let read = read_all_recycling(file.path(), reading, &planted);
+                prop_assert_eq!(&read, &reference, "recycled, chunk {} one pass {}", chunk, one_pass);
             }
         }
 

@@ -145,10 +145,7 @@ pub(super) fn read_and_sort(
             .name("bundle-parse".into())
             .spawn_scoped(scope, move || {
                 let mut batch = Batcher::new(parsed_tx, read_rx);
-                transactions.for_each(|item: BundleTransaction| {
-                    let content = digest::content_digest(&item.transaction.attributes);
-                    batch.push(Parsed { item, content })
-                })?;
+                transactions.read_into(&mut batch)?;
                 batch.finish()
             })
             .map_err(io_failure)?;
@@ -220,10 +217,13 @@ struct Parsed {
 }
 
 /// Collects items into numbered batches for the next stage (one channel message per
-/// batch). Batches come back once read and are dropped here: the allocator frees
-/// fastest on the thread that allocated, and the batches' buffers are used again.
+/// batch). Batches come back once read, and their items are filled again in place
+/// (what is left at the end is dropped here): the allocator frees fastest on the
+/// thread that allocated, and the items' and batches' buffers are used again.
 struct Batcher<T> {
+    /// Filled up to `filled`; past it, items of a batch come back, to be filled again.
     batch: Vec<T>,
+    filled: usize,
     seq: u64,
     next: mpsc::SyncSender<(u64, Vec<T>)>,
     read: mpsc::Receiver<Vec<T>>,
@@ -233,21 +233,33 @@ impl<T> Batcher<T> {
     fn new(next: mpsc::SyncSender<(u64, Vec<T>)>, read: mpsc::Receiver<Vec<T>>) -> Self {
         Batcher {
             batch: Vec::with_capacity(BATCH),
+            filled: 0,
             seq: 0,
             next,
             read,
         }
     }
 
-    fn push(&mut self, item: T) -> Result<(), ReadStop> {
-        self.batch.push(item);
-        if self.batch.len() == BATCH {
-            let mut empty = self
+    /// The item to fill next: a spent one, or `fresh()` when there is none.
+    fn slot(&mut self, fresh: impl FnOnce() -> T) -> &mut T {
+        if self.filled == self.batch.len() {
+            self.batch.push(fresh());
+        }
+        let filled = self.filled;
+        &mut self.batch[filled]
+    }
+
+    /// The item [`Self::slot`] gave is filled: the batch is sent on when full, and a
+    /// batch come back (if one has) is the next to fill.
+    fn filled(&mut self) -> Result<(), ReadStop> {
+        self.filled += 1;
+        if self.filled == BATCH {
+            let back = self
                 .read
                 .try_recv()
                 .unwrap_or_else(|_| Vec::with_capacity(BATCH));
-            empty.clear();
-            let full = std::mem::replace(&mut self.batch, empty);
+            let full = std::mem::replace(&mut self.batch, back);
+            self.filled = 0;
             self.send(full)?;
         }
         Ok(())
@@ -262,8 +274,65 @@ impl<T> Batcher<T> {
     }
 
     fn finish(mut self) -> Result<(), ReadStop> {
-        let last = std::mem::take(&mut self.batch);
+        let mut last = std::mem::take(&mut self.batch);
+        last.truncate(self.filled);
         self.send(last)
+    }
+}
+
+/// The parser reads each transaction into a batch's slot, and its content digest is
+/// worked out as it is filled.
+impl bundle::Slots<ReadStop> for Batcher<Parsed> {
+    fn next(&mut self) -> &mut BundleTransaction {
+        let fresh = || Parsed {
+            item: BundleTransaction::blank(),
+            content: 0,
+        };
+        &mut self.slot(fresh).item
+    }
+
+    fn read(&mut self) -> Result<(), ReadStop> {
+        if let Some(parsed) = self.batch.get_mut(self.filled) {
+            parsed.content = digest::content_digest(&parsed.item.transaction.attributes);
+        }
+        self.filled()
+    }
+}
+
+/// The [`Batcher`]'s batches: as sent, whichever items came back to be filled again.
+#[cfg(test)]
+mod batcher_tests {
+    use super::*;
+
+    /// Fills `count` items through a batcher whose batches all come back at once,
+    /// and returns the batches sent.
+    fn batches_of(count: usize) -> Vec<(u64, Vec<usize>)> {
+        let (next_tx, next_rx) = mpsc::sync_channel(64);
+        let (read_tx, read_rx) = mpsc::channel();
+        let mut batcher = Batcher::new(next_tx, read_rx);
+        let mut sent = Vec::new();
+        for n in 0..count {
+            *batcher.slot(|| usize::MAX) = n;
+            assert!(batcher.filled().is_ok(), "sent");
+            while let Ok((seq, batch)) = next_rx.try_recv() {
+                sent.push((seq, batch.clone()));
+                read_tx.send(batch).expect("back");
+            }
+        }
+        assert!(batcher.finish().is_ok(), "sent");
+        sent.extend(next_rx.try_iter());
+        sent
+    }
+
+    #[test]
+    fn items_are_sent_in_order_whatever_the_batches_held() {
+        for count in [0, 1, BATCH - 1, BATCH, BATCH + 1, 3 * BATCH + 7] {
+            let sent = batches_of(count);
+            let seqs: Vec<u64> = sent.iter().map(|(seq, _)| *seq).collect();
+            assert_eq!(seqs, (0..sent.len() as u64).collect::<Vec<_>>());
+            let items: Vec<usize> = sent.into_iter().flat_map(|(_, batch)| batch).collect();
+            assert_eq!(items, (0..count).collect::<Vec<_>>(), "{count} items");
+        }
     }
 }
 
