@@ -442,16 +442,30 @@ fn write_entry<S: Sink>(out: &mut Out<S>, entry: &Entry, index: u64) -> Result<(
 fn write_entry_content<S: Sink>(out: &mut Out<S>, entry: &Entry) -> Result<(), WriteError> {
     out.opt_text(tag!("NtryRef"), entry.entry_ref.as_deref(), 35)?;
     out.amount(tag!("Amt"), entry.amount, &entry.currency)?;
-    out.code(tag!("CdtDbtInd"), entry.direction.code())?;
     if entry.reversal {
+        out.code(tag!("CdtDbtInd"), entry.direction.code())?;
         out.code(tag!("RvslInd"), "true")?;
+        out.code(tag!("Sts"), entry.status.code())?;
+    } else {
+        // Inside an entry, without line breaks, the two leaves are one constant.
+        debug_assert!(out.in_entry);
+        out.put(direction_and_status(entry.direction, entry.status))?;
     }
-    out.code(tag!("Sts"), entry.status.code())?;
-    if let Some(date) = entry.booking_date {
-        out.date(tag!("BookgDt", "Dt"), date)?;
-    }
-    if let Some(date) = entry.value_date {
-        out.date(tag!("ValDt", "Dt"), date)?;
+    match (entry.booking_date, entry.value_date) {
+        // Usually the same day: formatted once.
+        (Some(booking), Some(value)) if booking == value => {
+            let text = out.date_text(tag!("BookgDt", "Dt"), booking)?;
+            out.leaf(tag!("BookgDt", "Dt"), &text)?;
+            out.leaf(tag!("ValDt", "Dt"), &text)?;
+        }
+        (booking, value) => {
+            if let Some(date) = booking {
+                out.date(tag!("BookgDt", "Dt"), date)?;
+            }
+            if let Some(date) = value {
+                out.date(tag!("ValDt", "Dt"), date)?;
+            }
+        }
     }
     out.opt_text(
         tag!("AcctSvcrRef"),
@@ -472,6 +486,30 @@ fn write_entry_content<S: Sink>(out: &mut Out<S>, entry: &Entry) -> Result<(), W
     out.opt_text(tag!("AddtlNtryInf"), entry.additional_info.as_deref(), 500)
 }
 
+/// `CdtDbtInd` and `Sts` as [`Out::code`] writes them inside an entry, one after the other.
+fn direction_and_status(direction: CreditDebit, status: EntryStatus) -> &'static [u8] {
+    macro_rules! leaves {
+        ($direction:literal, $status:literal) => {
+            concat!(
+                "<CdtDbtInd>",
+                $direction,
+                "</CdtDbtInd><Sts>",
+                $status,
+                "</Sts>"
+            )
+            .as_bytes()
+        };
+    }
+    match (direction, status) {
+        (CreditDebit::Credit, EntryStatus::Booked) => leaves!("CRDT", "BOOK"),
+        (CreditDebit::Credit, EntryStatus::Pending) => leaves!("CRDT", "PDNG"),
+        (CreditDebit::Credit, EntryStatus::Info) => leaves!("CRDT", "INFO"),
+        (CreditDebit::Debit, EntryStatus::Booked) => leaves!("DBIT", "BOOK"),
+        (CreditDebit::Debit, EntryStatus::Pending) => leaves!("DBIT", "PDNG"),
+        (CreditDebit::Debit, EntryStatus::Info) => leaves!("DBIT", "INFO"),
+    }
+}
+
 fn write_bank_transaction_code<S: Sink>(
     out: &mut Out<S>,
     code: &BankTransactionCode,
@@ -482,7 +520,9 @@ fn write_bank_transaction_code<S: Sink>(
         });
     }
     out.element(tag!("BkTxCd"), |out| {
-        if let Some(domain) = &code.domain {
+        if let Some(domain) = &code.domain
+            && !write_plain_domain(out, domain)?
+        {
             out.element(tag!("Domn"), |out| {
                 out.text(tag!("Cd"), &domain.domain, 4)?;
                 out.element(tag!("Fmly"), |out| {
@@ -499,6 +539,22 @@ fn write_bank_transaction_code<S: Sink>(
         }
         Ok(())
     })
+}
+
+/// `Domn` in a few copies when its three codes are [`is_plain`] (as listed codes are),
+/// inside an entry: what the element by element way writes of them then. `false`, with
+/// nothing written, for that way to write (or refuse) them.
+#[inline(always)]
+fn write_plain_domain<S: Sink>(out: &mut Out<S>, domain: &DomainCode) -> io::Result<bool> {
+    let [code, family, sub_family] =
+        [&domain.domain, &domain.family, &domain.sub_family].map(|text| text.as_bytes());
+    if !(out.in_entry && is_plain(code, 4) && is_plain(family, 4) && is_plain(sub_family, 4)) {
+        return Ok(false);
+    }
+    out.sink.put_leaf(b"<Domn><Cd>", code, b"</Cd><Fmly><Cd>")?;
+    out.sink.put_leaf(family, b"</Cd><SubFmlyCd>", sub_family)?;
+    out.put(b"</SubFmlyCd></Fmly></Domn>")?;
+    Ok(true)
 }
 
 /// A `TxDtls` with nothing in it would be an empty element: it is left out.
@@ -910,6 +966,40 @@ struct Out<S: Sink> {
     in_entry: bool,
     /// Reused for the few values `core::fmt` formats (the header's date-times).
     scratch: String,
+    decimal: LastDecimal,
+}
+
+/// The decimal [`Out::put_decimal`] formatted last, by its 16 bytes (which are the whole
+/// `Decimal`: sign, scale and mantissa), and its text. An entry's amount is written
+/// twice (`Amt` and `TxDtls/AmtDtls/TxAmt/Amt`): the second time it is a copy.
+struct LastDecimal {
+    bits: [u8; 16],
+    digits: [u8; DECIMAL_TEXT],
+    /// Where the text starts in `digits`; `None` before the first and for a value
+    /// [`unsigned_decimal_text`] does not write.
+    start: Option<usize>,
+}
+
+impl LastDecimal {
+    fn new() -> Self {
+        LastDecimal {
+            bits: [0; 16],
+            digits: [0; DECIMAL_TEXT],
+            start: None,
+        }
+    }
+
+    /// [`unsigned_decimal_text`] of `value`, formatted only if it is not the last one.
+    #[inline(always)]
+    fn text(&mut self, value: Decimal) -> Option<&[u8]> {
+        let bits = value.serialize();
+        if self.start.is_none() || bits != self.bits {
+            self.bits = bits;
+            self.start = unsigned_decimal_text(value, &mut self.digits)
+                .map(|text| DECIMAL_TEXT - text.len());
+        }
+        self.digits.get(self.start?..)
+    }
 }
 
 impl<W: Write> Out<BufWriter<W>> {
@@ -944,6 +1034,7 @@ impl<S: Sink> Out<S> {
             open: Open::new(),
             in_entry: false,
             scratch: String::new(),
+            decimal: LastDecimal::new(),
         }
     }
 
@@ -1198,9 +1289,8 @@ impl<S: Sink> Out<S> {
 
     /// A value `check::amount` accepted, as `Display` writes it.
     fn put_decimal(&mut self, value: Decimal) -> io::Result<()> {
-        let mut digits = [0; DECIMAL_TEXT];
-        if let Some(text) = unsigned_decimal_text(value, &mut digits) {
-            return self.put(text);
+        if let Some(text) = self.decimal.text(value) {
+            return self.sink.put(text);
         }
         self.scratch.clear();
         // A negative zero would print as "-0": write it unsigned.
@@ -1225,6 +1315,13 @@ impl<S: Sink> Out<S> {
     /// `YYYY-MM-DD`, formatted by hand: two dates per entry are on the hot path.
     #[inline(always)]
     fn date(&mut self, tag: &'static Tag, date: NaiveDate) -> Result<(), WriteError> {
+        let text = self.date_text(tag, date)?;
+        self.leaf(tag, &text)
+    }
+
+    /// The text of a `date` leaf, or its error as `date` returns it.
+    #[inline(always)]
+    fn date_text(&mut self, tag: &'static Tag, date: NaiveDate) -> Result<[u8; 10], WriteError> {
         let year = date.year();
         if !(1..=9999).contains(&year) {
             return Err(self.date_out_of_range(tag, year));
@@ -1234,7 +1331,7 @@ impl<S: Sink> Out<S> {
         let [y1, y2] = two_digits(year);
         let [m1, m2] = two_digits(date.month());
         let [d1, d2] = two_digits(date.day());
-        self.leaf(tag, &[c1, c2, y1, y2, b'-', m1, m2, b'-', d1, d2])
+        Ok([c1, c2, y1, y2, b'-', m1, m2, b'-', d1, d2])
     }
 
     #[cold]

@@ -828,3 +828,68 @@ proptest! {
         prop_assert_eq!(nested(false), nested(true));
     }
 }
+
+/// Decimals that repeat, in the same and in other representations (1, 1.0, 1.00; 0 and
+/// -0), so that [`LastDecimal`] is asked for the text it holds as well as for another.
+fn repeating_decimals() -> impl Strategy<Value = Vec<Decimal>> {
+    let pool = vec![
+        Decimal::new(1, 0),
+        Decimal::new(10, 1),
+        Decimal::new(100, 2),
+        Decimal::new(115065, 2),
+        Decimal::new(1150650, 3),
+        Decimal::new(-115065, 2),
+        Decimal::from_parts(0, 0, 0, true, 2),
+        Decimal::from_parts(0, 0, 0, false, 2),
+        Decimal::from_parts(u32::MAX, u32::MAX, 1, false, 2),
+    ];
+    prop::collection::vec(
+        prop_oneof![3 => prop::sample::select(pool), 1 => decimal()],
+        1..12,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn decimals_written_in_a_row_are_each_written_as_on_their_own(
+        values in repeating_decimals(),
+    ) {
+        let mut reused = Out::fragment();
+        for value in values {
+            let mut fresh = Out::fragment();
+            fresh.put_decimal(value).unwrap();
+            let before = reused.sink.len;
+            reused.put_decimal(value).unwrap();
+            prop_assert_eq!(&reused.sink.written()[before..], fresh.sink.written());
+        }
+    }
+
+    #[test]
+    fn usual_fragments_are_the_reference_fragments(
+        mut entry in entry(),
+        amounts in repeating_decimals(),
+        same_day in any::<bool>(),
+        domain_texts in prop::option::of((text(5), text(5), text(5))),
+    ) {
+        // The usual entry: booked and valued the same day (also one `date` refuses).
+        if same_day {
+            entry.value_date = entry.booking_date;
+        }
+        // Domain codes that need escaping, are blank, too long, or not text at all.
+        if let (Some(domain), Some((code, family, sub_family))) =
+            (&mut entry.bank_transaction_code.domain, domain_texts)
+        {
+            *domain = DomainCode { domain: code, family, sub_family };
+        }
+        // The usual entry: its details carry the entry's amount again.
+        for (details, amount) in entry.details.iter_mut().zip(amounts.iter().cycle()) {
+            let amount = if amount.is_zero() { entry.amount } else { *amount };
+            details.amount = Some((amount, entry.currency.clone()));
+        }
+        let fast = fragment_with(|out, e| write_entry_fragment(out, e), &entry);
+        let slow = fragment_with(|out, e| reference::write_entry_fragment(out, e), &entry);
+        prop_assert_eq!(fast, slow);
+    }
+}
