@@ -6,6 +6,10 @@
 //! file. [`Sorter::finish`] then merges the runs — and the last buffer, which never
 //! touches the disk — in key order, reading each run front to back in large blocks.
 //! A bundle that fits the buffer is never written to disk at all.
+//!
+//! Payloads are either copied into the sorter's own buffer ([`Sorter::push`]) or stay in
+//! a chunk of bytes it adopts whole ([`Sorter::adopt`]): rendered entries come in
+//! batches, and copying each into the buffer cost as much as writing the runs out.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -25,11 +29,36 @@ pub(super) trait Key: Ord + Clone + Sized {
     }
 }
 
-/// One record in the buffer: its key and where its payload is in the arena.
+/// One record in the buffer: its key and where its payload is, in the arena or in an
+/// adopted chunk.
 struct Slot<K> {
     key: K,
+    chunk: u32,
     at: usize,
     len: usize,
+}
+
+/// [`Slot::chunk`] of a payload in the sorter's own arena.
+const ARENA: u32 = u32::MAX;
+
+/// Where the payloads of the buffered records are.
+#[derive(Default)]
+struct Payloads {
+    arena: Vec<u8>,
+    chunks: Vec<Vec<u8>>,
+}
+
+impl Payloads {
+    fn of<K>(&self, slot: &Slot<K>) -> &[u8] {
+        let bytes = match slot.chunk {
+            ARENA => &self.arena,
+            chunk => self
+                .chunks
+                .get(chunk as usize)
+                .map_or(&[][..], Vec::as_slice),
+        };
+        bytes.get(slot.at..slot.at + slot.len).unwrap_or_default()
+    }
 }
 
 /// The smallest block a run is read in; the blocks share the budget.
@@ -44,7 +73,9 @@ pub(super) struct Sorter<K: Key> {
     /// Bytes the buffer may hold before it is written out as a run.
     budget: usize,
     slots: Vec<Slot<K>>,
-    arena: Vec<u8>,
+    payloads: Payloads,
+    /// Adopted chunks whose records are written out, emptied, for the caller to reuse.
+    spent: Vec<Vec<u8>>,
     held: usize,
     spill: Option<BufWriter<File>>,
     written: u64,
@@ -61,7 +92,8 @@ impl<K: Key> Sorter<K> {
             dir: dir.to_owned(),
             budget,
             slots: Vec::new(),
-            arena: Vec::new(),
+            payloads: Payloads::default(),
+            spent: Vec::new(),
             held: 0,
             spill: None,
             written: 0,
@@ -77,22 +109,59 @@ impl<K: Key> Sorter<K> {
         key: K,
         write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>,
     ) -> io::Result<()> {
-        if self.arena.capacity() == 0 {
-            self.arena
-                .reserve(self.budget.saturating_add(self.budget >> 4));
+        let arena = &mut self.payloads.arena;
+        if arena.capacity() == 0 {
+            arena.reserve(self.budget.saturating_add(self.budget >> 4));
         }
-        let at = self.arena.len();
-        if let Err(error) = write(&mut self.arena) {
-            self.arena.truncate(at);
+        let at = arena.len();
+        if let Err(error) = write(arena) {
+            arena.truncate(at);
             return Err(error);
         }
-        let len = self.arena.len() - at;
-        self.held += len + std::mem::size_of::<Slot<K>>() + key.heap_size();
-        self.slots.push(Slot { key, at, len });
+        let len = arena.len() - at;
+        self.hold(Slot {
+            key,
+            chunk: ARENA,
+            at,
+            len,
+        });
+        self.spill_if_full()
+    }
+
+    /// Takes `chunk` as it is, to hold the payloads of records pushed with
+    /// [`Self::push_adopted`]; returns its number.
+    pub(super) fn adopt(&mut self, chunk: Vec<u8>) -> u32 {
+        self.payloads.chunks.push(chunk);
+        (self.payloads.chunks.len() - 1) as u32
+    }
+
+    /// Adds a record whose payload is `within` an adopted chunk. Never writes a run:
+    /// the caller calls [`Self::spill_if_full`] once the chunk's records are pushed.
+    pub(super) fn push_adopted(&mut self, key: K, chunk: u32, within: std::ops::Range<usize>) {
+        self.hold(Slot {
+            key,
+            chunk,
+            at: within.start,
+            len: within.len(),
+        });
+    }
+
+    fn hold(&mut self, slot: Slot<K>) {
+        self.held += slot.len + std::mem::size_of::<Slot<K>>() + slot.key.heap_size();
+        self.slots.push(slot);
+    }
+
+    /// Writes the buffer out as a run once it holds its budget.
+    pub(super) fn spill_if_full(&mut self) -> io::Result<()> {
         if self.held >= self.budget {
             self.spill()?;
         }
         Ok(())
+    }
+
+    /// An adopted chunk that is written out, emptied (with its capacity), if there is one.
+    pub(super) fn spent_chunk(&mut self) -> Option<Vec<u8>> {
+        self.spent.pop()
     }
 
     /// Sorts the buffer and appends it to the spill file as one run.
@@ -107,11 +176,15 @@ impl<K: Key> Sorter<K> {
         };
         let start = self.written;
         for slot in self.slots.drain(..) {
-            let payload = &self.arena[slot.at..slot.at + slot.len];
+            let payload = self.payloads.of(&slot);
             self.written += write_record(out, &mut self.scratch, &slot.key, payload)?;
         }
         self.runs.push((start, self.written));
-        self.arena.clear();
+        self.payloads.arena.clear();
+        for mut chunk in self.payloads.chunks.drain(..) {
+            chunk.clear();
+            self.spent.push(chunk);
+        }
         self.held = 0;
         Ok(())
     }
@@ -130,11 +203,16 @@ impl<K: Key> Sorter<K> {
         let mut sources = self.run_sources(self.runs.len());
         sources.push(Source::Memory {
             slots: std::mem::take(&mut self.slots).into_iter(),
-            current: 0..0,
+            current: Slot {
+                key: (),
+                chunk: ARENA,
+                at: 0,
+                len: 0,
+            },
         });
         let mut merge = Merge {
             file,
-            arena: std::mem::take(&mut self.arena),
+            payloads: std::mem::take(&mut self.payloads),
             sources,
             heap: BinaryHeap::new(),
             current: None,
@@ -160,7 +238,7 @@ impl<K: Key> Sorter<K> {
         let sources = self.run_sources(self.max_runs.max(2));
         let mut merge = Merge {
             file: Some(spill),
-            arena: Vec::new(),
+            payloads: Payloads::default(),
             sources,
             heap: BinaryHeap::new(),
             current: None,
@@ -216,7 +294,7 @@ fn damaged() -> io::Error {
 pub(super) struct Merge<K: Key> {
     file: Option<File>,
     /// The payloads of the last buffer, which stayed in memory.
-    arena: Vec<u8>,
+    payloads: Payloads,
     sources: Vec<Source<K>>,
     heap: BinaryHeap<Reverse<Head<K>>>,
     /// The source of the record last returned (advanced on the next call).
@@ -253,7 +331,8 @@ enum Source<K> {
     Run(RunReader),
     Memory {
         slots: std::vec::IntoIter<Slot<K>>,
-        current: std::ops::Range<usize>,
+        /// Where the payload of the current record is.
+        current: Slot<()>,
     },
 }
 
@@ -285,7 +364,7 @@ impl<K: Key> Merge<K> {
     pub(super) fn payload(&self) -> &[u8] {
         match self.current.and_then(|source| self.sources.get(source)) {
             Some(Source::Run(run)) => run.payload(),
-            Some(Source::Memory { current, .. }) => &self.arena[current.clone()],
+            Some(Source::Memory { current, .. }) => self.payloads.of(current),
             None => &[],
         }
     }
@@ -306,7 +385,12 @@ impl<K: Key> Merge<K> {
                 None => None,
             },
             Source::Memory { slots, current } => slots.next().map(|slot| {
-                *current = slot.at..slot.at + slot.len;
+                *current = Slot {
+                    key: (),
+                    chunk: slot.chunk,
+                    at: slot.at,
+                    len: slot.len,
+                };
                 slot.key
             }),
         })
@@ -459,5 +543,81 @@ mod tests {
             }
         }
         assert!(sorted(&[], 10, 2).is_empty());
+    }
+
+    /// A chunk of payloads and its records: each key and where its payload is.
+    type Chunk = (Vec<u8>, Vec<(u64, std::ops::Range<usize>)>);
+
+    /// Keys with a payload of their own bytes, in chunks of `per_chunk` records.
+    fn chunked(keys: &[u64], per_chunk: usize) -> Vec<Chunk> {
+        keys.chunks(per_chunk.max(1))
+            .map(|keys| {
+                let mut bytes = Vec::with_capacity(keys.len() * 8);
+                let records = keys
+                    .iter()
+                    .map(|&key| {
+                        let start = bytes.len();
+                        bytes.extend_from_slice(&key.to_be_bytes()[..(key % 9) as usize]);
+                        (key, start..bytes.len())
+                    })
+                    .collect();
+                (bytes, records)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn adopted_chunks_and_copied_records_come_back_in_order_and_the_chunks_are_handed_back() {
+        let mut rng = 0x9e37_79b9_u64;
+        let keys: Vec<u64> = (0..30_000)
+            .map(|_| {
+                rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                rng >> 32
+            })
+            .collect();
+        let mut expected: Vec<(u64, Vec<u8>)> = keys
+            .iter()
+            .map(|&k| (k, k.to_be_bytes()[..(k % 9) as usize].to_vec()))
+            .collect();
+        expected.sort();
+        for budget in [64 << 20, 20_000] {
+            let dir = tempfile::tempdir().expect("dir");
+            let mut sorter = Sorter::new(dir.path(), budget);
+            let mut handed_back = 0;
+            for (n, (bytes, records)) in chunked(&keys, 700).into_iter().enumerate() {
+                if n % 3 == 2 {
+                    // Every third chunk copied record by record, as a sparse batch is.
+                    for (key, within) in records {
+                        let payload = &bytes[within];
+                        sorter
+                            .push(key, |out| {
+                                out.extend_from_slice(payload);
+                                Ok(())
+                            })
+                            .expect("push");
+                    }
+                    continue;
+                }
+                let chunk = sorter.adopt(bytes);
+                for (key, within) in records {
+                    sorter.push_adopted(key, chunk, within);
+                }
+                sorter.spill_if_full().expect("spill");
+                while let Some(spent) = sorter.spent_chunk() {
+                    assert!(
+                        spent.is_empty() && spent.capacity() > 0,
+                        "emptied, room kept"
+                    );
+                    handed_back += 1;
+                }
+            }
+            assert_eq!(handed_back > 0, budget < 1 << 20, "budget {budget}");
+            let mut merge = sorter.finish().expect("finish");
+            let mut all = Vec::new();
+            while let Some(key) = merge.next().expect("next") {
+                all.push((key, merge.payload().to_vec()));
+            }
+            assert!(all == expected, "budget {budget}");
+        }
     }
 }
