@@ -397,11 +397,17 @@ impl<K: Key> Merge<K> {
     }
 }
 
+/// Read parts of the spill file are given back to the system this much at a time (in
+/// tests a page, so that small runs are given back in several parts).
+const RELEASE: u64 = if cfg!(test) { 4096 } else { 1 << 20 };
+
 /// Reads one run front to back, a block at a time.
 struct RunReader {
     /// The part of the spill file not read yet.
     next: u64,
     end: u64,
+    /// Where the part read but not given back yet starts.
+    kept: u64,
     buf: Vec<u8>,
     /// The buffered bytes not consumed yet: `buf[start..filled]`.
     start: usize,
@@ -414,6 +420,7 @@ impl RunReader {
         RunReader {
             next: start,
             end,
+            kept: start,
             buf: Vec::with_capacity(block),
             start: 0,
             filled: 0,
@@ -472,8 +479,39 @@ impl RunReader {
             self.filled += read;
             self.next += read as u64;
         }
+        self.release_read(file);
         Ok(())
     }
+
+    /// Gives the pages of what was read back to the system, a megabyte at a time: the
+    /// statement being written needs as many, and pages just freed cost less to take
+    /// again than ones the system has not used for a while (on a virtual machine that
+    /// reports free memory to its host, several times less).
+    fn release_read(&mut self, file: &File) {
+        if self.next - self.kept < RELEASE && self.next < self.end {
+            return;
+        }
+        punch_hole(file, self.kept, self.next - self.kept);
+        self.kept = self.next;
+    }
+}
+
+/// Frees the pages of `len` bytes at `at` in `file`, which reads as zeros there
+/// afterwards. Only an economy: where the file system cannot, nothing changes.
+fn punch_hole(file: &File, at: u64, len: u64) {
+    use std::os::fd::AsRawFd;
+    let (Ok(at), Ok(len)) = (libc::off_t::try_from(at), libc::off_t::try_from(len)) else {
+        return;
+    };
+    // SAFETY: `file` is open; fallocate only changes the file's contents in the range.
+    unsafe {
+        libc::fallocate(
+            file.as_raw_fd(),
+            libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
+            at,
+            len,
+        )
+    };
 }
 
 #[cfg(test)]
