@@ -1,10 +1,10 @@
 //! Conversion of bundles to camt.053 files (`ponto2camt convert`), offline and stateless.
 //!
-//! Per bundle, pass one ([`pass_one`]) reads each transaction once (three threads: parse, map, sort),
-//! renders its `<Ntry>` and hands it with its place in booking order ([`order`]) to an
-//! external merge sort ([`sort`]): a bounded buffer, sorted runs in an anonymous file,
-//! every byte written and read back sequentially — so time and memory do not depend on
-//! the order of the bundle. Beside it, a second external sort of small records by
+//! Per bundle, pass one ([`pass_one`]; threads that parse, map and render, count and
+//! sort) reads each transaction once, renders its `<Ntry>` and hands it with its place
+//! in booking order ([`order`]) to an external merge sort ([`sort`]): a bounded buffer,
+//! sorted runs in an anonymous file, every byte written and read back sequentially — so
+//! time and memory do not depend on the order of the bundle. Beside it, a second external sort of small records by
 //! transaction id finds a transaction given twice (delivered once) or an id given twice
 //! with different content (an error). Only running totals per statement stay in memory.
 //! Pass two writes each statement's header (whose balances and summary need the totals)
