@@ -59,8 +59,10 @@ pub(crate) fn is_iban(value: &str) -> bool {
         && all_ascii_alphanumeric(account)
 }
 
-const ONES: u64 = u64::from_ne_bytes([1; 8]);
-const HIGH_BITS: u64 = ONES * 0x80;
+/// A byte of 1 and a byte of 0x80 in every lane, for the checks a word at a time (the
+/// writer's too).
+pub(crate) const ONES: u64 = u64::from_ne_bytes([1; 8]);
+pub(crate) const HIGH_BITS: u64 = ONES * 0x80;
 
 /// `bytes.iter().all(u8::is_ascii_alphanumeric)`, a word at a time from 8 bytes on (the
 /// last word overlapping the one before it: a byte seen twice changes nothing).

@@ -23,7 +23,7 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use rust_decimal::Decimal;
 
 use crate::NAMESPACE;
-use crate::check::{self, AmountIssue, TextIssue};
+use crate::check::{self, AmountIssue, HIGH_BITS, ONES, TextIssue};
 use crate::model::*;
 
 #[cfg(test)]
@@ -1539,8 +1539,6 @@ fn decimal_digits(mut mantissa: u64, scale: u32, buf: &mut [u8; DECIMAL_TEXT]) -
 // ---------------------------------------------------------------------------------------
 // Plain texts, eight bytes at a time
 
-const ONES: u64 = u64::from_ne_bytes([1; 8]);
-const HIGH_BITS: u64 = ONES * 0x80;
 const SPACES: u64 = ONES * b' ' as u64;
 
 /// Whether `text` can be written as it is: 1..=`max` bytes of printable ASCII (space to
