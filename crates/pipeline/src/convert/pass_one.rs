@@ -137,7 +137,7 @@ pub(super) fn read_and_sort(
         source,
     };
     std::thread::scope(|scope| {
-        let (parsed_tx, parsed_rx) = mpsc::sync_channel::<(u64, Vec<Parsed>)>(4);
+        let (parsed_tx, parsed_rx) = mpsc::sync_channel::<Numbered>(4);
         let (read_tx, read_rx) = mpsc::channel::<Vec<Parsed>>();
         let (rendered_tx, rendered_rx) = mpsc::sync_channel::<Rendered>(POOL);
         let (spare_tx, spare_rx) = mpsc::channel::<Rendered>();
@@ -152,29 +152,11 @@ pub(super) fn read_and_sort(
                 batch.finish()
             })
             .map_err(io_failure)?;
-        // The receivers go with the mappers: once the last one is gone, the parser's
-        // next send fails and it stops.
         let parsed_rx = Arc::new(Mutex::new(parsed_rx));
         let spare_rx = Arc::new(Mutex::new(spare_rx));
-        let stage = MapStage { path, ctx };
-        let mut mappers = Vec::with_capacity(MAPPERS);
-        for n in 0..MAPPERS {
-            let (parsed, spare) = (Arc::clone(&parsed_rx), Arc::clone(&spare_rx));
-            let (next, read) = (rendered_tx.clone(), read_tx.clone());
-            let spawned = std::thread::Builder::new()
-                .name(format!("bundle-map-{n}"))
-                .spawn_scoped(scope, move || {
-                    stage.map_batches(&parsed, &spare, &next, &read)
-                });
-            match spawned {
-                Ok(mapper) => mappers.push(mapper),
-                // One that cannot be started only means fewer at a time.
-                Err(error) if mappers.is_empty() && n + 1 == MAPPERS => {
-                    return Err(io_failure(error));
-                }
-                Err(_) => {}
-            }
-        }
+        let mappers = MapStage { path, ctx }
+            .spawn(scope, &parsed_rx, &spare_rx, &rendered_tx, &read_tx)
+            .map_err(io_failure)?;
         drop((parsed_rx, spare_rx, rendered_tx, read_tx));
         let mut counting = Counting {
             path,
@@ -193,24 +175,43 @@ pub(super) fn read_and_sort(
         let parsed = parser
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        // Failures in file order: the mappers only saw what the parser had passed, and
-        // their batches were counted in order.
-        match (counted, parsed) {
-            (Err(CountStop::Failure(failure)), _) | (_, Err(ReadStop::Failure(failure))) => {
-                Err(failure)
-            }
-            (Err(CountStop::Io(source)), _) => Err(io_failure(source)),
-            (Err(CountStop::MapperGone), _) | (Ok(()), Err(ReadStop::NextGone)) => Err(io_failure(
-                io::Error::other("the mapping stage stopped early"),
-            )),
-            (Ok(()), Ok(())) => Ok(Collected {
-                tallies: counting.tallies,
-                entries: counting.sorts.entries,
-                sightings: counting.sorts.sightings,
-            }),
-        }
+        first_failure(path, counted, parsed)?;
+        Ok(Collected {
+            tallies: counting.tallies,
+            entries: counting.sorts.entries,
+            sightings: counting.sorts.sightings,
+        })
     })
 }
+
+/// The failure to report, in file order: the mappers only saw what the parser had
+/// passed, and their batches were counted in order, so the counting's comes first.
+fn first_failure(
+    path: &Path,
+    counted: Result<(), CountStop>,
+    parsed: Result<(), ReadStop>,
+) -> Result<(), ConvertFailure> {
+    let io_failure = |source| ConvertFailure::Io {
+        file: path.to_owned(),
+        source,
+    };
+    match (counted, parsed) {
+        (Err(CountStop::Failure(failure)), _) | (_, Err(ReadStop::Failure(failure))) => {
+            Err(failure)
+        }
+        (Err(CountStop::Io(source)), _) => Err(io_failure(source)),
+        (Err(CountStop::MapperGone), _) | (Ok(()), Err(ReadStop::NextGone)) => Err(io_failure(
+            io::Error::other("the mapping stage stopped early"),
+        )),
+        (Ok(()), Ok(())) => Ok(()),
+    }
+}
+
+/// A batch of parsed transactions and its place in the bundle.
+type Numbered = (u64, Vec<Parsed>);
+
+/// A receiver the mapping threads share.
+type Shared<T> = Arc<Mutex<mpsc::Receiver<T>>>;
 
 /// A transaction as parsed, with the digest of its content (worked out on the parsing
 /// thread, which has less to do than the mapping ones).
@@ -346,11 +347,48 @@ struct MapStage<'a> {
     ctx: &'a AccountContext,
 }
 
+impl<'a> MapStage<'a> {
+    /// Starts the mapping threads. One that cannot be started only means fewer at a
+    /// time; none at all is an error. The receivers' clones go with the threads: once
+    /// the last one is gone, the parser's next send fails and it stops.
+    fn spawn<'scope>(
+        self,
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        parsed: &Shared<Numbered>,
+        spare: &Shared<Rendered>,
+        next: &mpsc::SyncSender<Rendered>,
+        read: &mpsc::Sender<Vec<Parsed>>,
+    ) -> io::Result<Vec<std::thread::ScopedJoinHandle<'scope, ()>>>
+    where
+        'a: 'scope,
+    {
+        let mut mappers = Vec::with_capacity(MAPPERS);
+        let mut last_error = None;
+        for n in 0..MAPPERS {
+            let (parsed, spare) = (Arc::clone(parsed), Arc::clone(spare));
+            let (next, read) = (next.clone(), read.clone());
+            let spawned = std::thread::Builder::new()
+                .name(format!("bundle-map-{n}"))
+                .spawn_scoped(scope, move || {
+                    self.map_batches(&parsed, &spare, &next, &read)
+                });
+            match spawned {
+                Ok(mapper) => mappers.push(mapper),
+                Err(error) => last_error = Some(error),
+            }
+        }
+        match last_error {
+            Some(error) if mappers.is_empty() => Err(error),
+            _ => Ok(mappers),
+        }
+    }
+}
+
 impl MapStage<'_> {
     /// Maps batches until the parser is done or the counting has stopped.
     fn map_batches(
         self,
-        parsed: &Mutex<mpsc::Receiver<(u64, Vec<Parsed>)>>,
+        parsed: &Mutex<mpsc::Receiver<Numbered>>,
         spare: &Mutex<mpsc::Receiver<Rendered>>,
         next: &mpsc::SyncSender<Rendered>,
         read: &mpsc::Sender<Vec<Parsed>>,
