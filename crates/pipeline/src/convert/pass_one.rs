@@ -539,24 +539,22 @@ impl Sorts {
             };
             self.sightings.push(sighting, |_| Ok(()))?;
         }
-        // The sorter counts payloads against its budget, not the room around them: it
-        // adopts only buffers at least half full (a full batch's are about 80% full), so
-        // they hold at most twice its budget. A sparser batch is copied.
-        if !batch.entries.is_empty() && batch.xml.len() >= batch.xml.capacity() / 2 {
-            self.adopt_entries(batch)
-        } else {
-            self.copy_entries(batch)
+        match self.entries.adopt(std::mem::take(&mut batch.xml)) {
+            Ok(chunk) => self.adopt_entries(batch, chunk),
+            Err(xml) => {
+                batch.xml = xml;
+                self.copy_entries(batch)
+            }
         }
     }
 
-    /// The batch's entries sorted where they are: its XML buffer goes to the sorter, and
-    /// one the sorter is done with takes its place.
-    fn adopt_entries(&mut self, batch: &mut Rendered) -> io::Result<()> {
-        let spare = self
+    /// The batch's entries sorted where they are, in the buffer the sorter adopted as
+    /// `chunk`: one the sorter is done with takes its place in the batch.
+    fn adopt_entries(&mut self, batch: &mut Rendered, chunk: u32) -> io::Result<()> {
+        batch.xml = self
             .entries
             .spent_chunk()
             .unwrap_or_else(|| Vec::with_capacity(BATCH * 1024));
-        let chunk = self.entries.adopt(std::mem::replace(&mut batch.xml, spare));
         let mut start = 0;
         for entry in batch.entries.drain(..) {
             self.entries

@@ -129,10 +129,16 @@ impl<K: Key> Sorter<K> {
     }
 
     /// Takes `chunk` as it is, to hold the payloads of records pushed with
-    /// [`Self::push_adopted`]; returns its number.
-    pub(super) fn adopt(&mut self, chunk: Vec<u8>) -> u32 {
+    /// [`Self::push_adopted`], and returns its number; or gives it back, for its
+    /// records to be [`push`](Self::push)ed, when less than half of it is used. The
+    /// budget counts payloads, not the room around them: adopted chunks at least half
+    /// full hold at most twice the budget.
+    pub(super) fn adopt(&mut self, chunk: Vec<u8>) -> Result<u32, Vec<u8>> {
+        if chunk.is_empty() || chunk.len() < chunk.capacity() / 2 {
+            return Err(chunk);
+        }
         self.payloads.chunks.push(chunk);
-        (self.payloads.chunks.len() - 1) as u32
+        Ok((self.payloads.chunks.len() - 1) as u32)
     }
 
     /// Adds a record whose payload is `within` an adopted chunk. Never writes a run:
@@ -599,6 +605,7 @@ mod tests {
                         (key, start..bytes.len())
                     })
                     .collect();
+                bytes.shrink_to_fit();
                 (bytes, records)
             })
             .collect()
@@ -636,7 +643,7 @@ mod tests {
                     }
                     continue;
                 }
-                let chunk = sorter.adopt(bytes);
+                let chunk = sorter.adopt(bytes).expect("a full chunk is adopted");
                 for (key, within) in records {
                     sorter.push_adopted(key, chunk, within);
                 }
@@ -650,6 +657,16 @@ mod tests {
                 }
             }
             assert_eq!(handed_back > 0, budget < 1 << 20, "budget {budget}");
+            let mut sparse = Vec::with_capacity(100);
+            sparse.extend_from_slice(&[1; 49]);
+            assert!(
+                sorter.adopt(sparse).is_err(),
+                "less than half used: given back"
+            );
+            assert!(
+                sorter.adopt(Vec::new()).is_err(),
+                "nothing in it: given back"
+            );
             let mut merge = sorter.finish().expect("finish");
             let mut all = Vec::new();
             while let Some(key) = merge.next().expect("next") {
