@@ -225,8 +225,7 @@ impl<'a> Cursor<'a> {
 
     /// A string or `null` into `slot`, a string into the room of the one there.
     fn string(&mut self, slot: &mut Option<String>) -> Option<()> {
-        if self.peek()? == b'n' {
-            self.literal(b"null")?;
+        if self.null()? {
             *slot = None;
             return Some(());
         }
