@@ -17,7 +17,7 @@
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use rust_decimal::Decimal;
@@ -116,8 +116,16 @@ impl<W: Write> StatementWriter<W> {
     /// Copies entries written earlier by [`write_entry_fragment`] (for instance spooled to a
     /// temporary file) into the statement; returns the number of bytes copied. The bytes
     /// are not checked: they must come from `write_entry_fragment`.
-    pub fn splice_entries<R: Read>(&mut self, mut fragments: R) -> Result<u64, WriteError> {
-        Ok(io::copy(&mut fragments, &mut self.out.sink)?)
+    ///
+    /// They go to `W` directly, once this writer's own buffer is empty: a statement's
+    /// entries are most of its bytes, and a buffered `W` then copies each of them once
+    /// instead of twice. An unbuffered `W` gets a write per call.
+    pub fn splice_entries(&mut self, fragments: &[u8]) -> Result<u64, WriteError> {
+        if !self.out.sink.buffer().is_empty() {
+            self.out.sink.flush()?;
+        }
+        self.out.sink.get_mut().write_all(fragments)?;
+        Ok(fragments.len() as u64)
     }
 
     /// Writes AddtlStmtInf if given, closes Stmt/BkToCstmrStmt/Document, flushes, returns the writer.
