@@ -471,37 +471,6 @@ impl<'a> Cursor<'a> {
         )
     }
 
-    /// The value of the attribute at `index` of [`ATTRIBUTE_KEYS`] into `a`.
-    fn read_attribute(&mut self, a: &mut TransactionAttributes, index: usize) -> Option<()> {
-        match index {
-            0 => a.amount = self.decimal()?,
-            1 => self.string(&mut a.currency)?,
-            2 => a.value_date = self.instant()?,
-            3 => a.execution_date = self.instant()?,
-            4 => self.string(&mut a.description)?,
-            5 => self.string(&mut a.remittance_information)?,
-            6 => self.string(&mut a.remittance_information_type)?,
-            7 => self.string(&mut a.counterpart_name)?,
-            8 => self.string(&mut a.counterpart_reference)?,
-            9 => self.string(&mut a.bank_transaction_code)?,
-            10 => self.string(&mut a.proprietary_bank_transaction_code)?,
-            11 => self.string(&mut a.end_to_end_id)?,
-            12 => self.string(&mut a.purpose_code)?,
-            13 => self.string(&mut a.mandate_id)?,
-            14 => self.string(&mut a.creditor_id)?,
-            15 => self.string(&mut a.additional_information)?,
-            16 => self.string(&mut a.internal_reference)?,
-            17 => self.string(&mut a.digest)?,
-            18 => a.fee = self.decimal()?,
-            19 => self.string(&mut a.card_reference)?,
-            20 => self.string(&mut a.card_reference_type)?,
-            21 => a.created_at = self.instant()?,
-            22 => a.updated_at = self.instant()?,
-            _ => return None,
-        }
-        Some(())
-    }
-
     /// Consumes the key `name` when it is the one at the cursor (after whitespace):
     /// then it is what [`Self::plain_bytes`] would read there.
     fn expected_key(&mut self, name: &[u8]) -> bool {
@@ -519,93 +488,88 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Sets the attribute at `index` of [`ATTRIBUTE_KEYS`] as serde leaves an absent one.
-fn clear_attribute(a: &mut TransactionAttributes, index: usize) {
-    match index {
-        0 => a.amount = None,
-        1 => a.currency = None,
-        2 => a.value_date = None,
-        3 => a.execution_date = None,
-        4 => a.description = None,
-        5 => a.remittance_information = None,
-        6 => a.remittance_information_type = None,
-        7 => a.counterpart_name = None,
-        8 => a.counterpart_reference = None,
-        9 => a.bank_transaction_code = None,
-        10 => a.proprietary_bank_transaction_code = None,
-        11 => a.end_to_end_id = None,
-        12 => a.purpose_code = None,
-        13 => a.mandate_id = None,
-        14 => a.creditor_id = None,
-        15 => a.additional_information = None,
-        16 => a.internal_reference = None,
-        17 => a.digest = None,
-        18 => a.fee = None,
-        19 => a.card_reference = None,
-        20 => a.card_reference_type = None,
-        21 => a.created_at = None,
-        22 => a.updated_at = None,
-        _ => {}
-    }
+/// The attributes of [`TransactionAttributes`] the quick parser knows, each listed once:
+/// its place, field, key as Ponto spells it, and how its value is read. From this one
+/// list come the key table, the lookup, and reading and clearing a field by its place,
+/// so that they cannot disagree. The places count up from 0 in the fields' order.
+macro_rules! attributes {
+    ($($index:literal => $field:ident: $key:literal, $kind:ident;)*) => {
+        /// The keys of [`TransactionAttributes`], at their places.
+        const ATTRIBUTE_KEYS: [&[u8]; [$($index),*].len()] = [$($key),*];
+
+        const _: () = {
+            let places = [$($index),*];
+            let mut at = 0;
+            while at < places.len() {
+                assert!(places[at] == at, "the attributes' places count up from 0");
+                at += 1;
+            }
+        };
+
+        // Fails to compile when `TransactionAttributes` gains a field this list lacks:
+        // a spent transaction filled again would keep that field's old value.
+        const _: fn(&TransactionAttributes) = |a| {
+            let TransactionAttributes { $($field: _),* } = a;
+        };
+
+        /// Where `key` is in [`ATTRIBUTE_KEYS`]: a slice compares lengths first, so
+        /// few keys are compared byte by byte. Only a key out of its usual order (see
+        /// [`KeyOrder`]) is looked up.
+        fn attribute_index(key: &[u8]) -> Option<usize> {
+            $(if key == $key {
+                return Some($index);
+            })*
+            None
+        }
+
+        impl Cursor<'_> {
+            /// The value of the attribute at `index` of [`ATTRIBUTE_KEYS`] into `a`.
+            fn read_attribute(&mut self, a: &mut TransactionAttributes, index: usize) -> Option<()> {
+                match index {
+                    $($index => attributes!(@read self, a.$field, $kind),)*
+                    _ => return None,
+                }
+                Some(())
+            }
+        }
+
+        /// Sets the attribute at `index` of [`ATTRIBUTE_KEYS`] as serde leaves an absent
+        /// one.
+        fn clear_attribute(a: &mut TransactionAttributes, index: usize) {
+            match index {
+                $($index => a.$field = None,)*
+                _ => {}
+            }
+        }
+    };
+    (@read $cursor:ident, $slot:expr, string) => { $cursor.string(&mut $slot)? };
+    (@read $cursor:ident, $slot:expr, $kind:ident) => { $slot = $cursor.$kind()? };
 }
 
-/// The keys of [`TransactionAttributes`] as Ponto spells them, in its fields' order.
-const ATTRIBUTE_KEYS: [&[u8]; 23] = [
-    b"amount",
-    b"currency",
-    b"valueDate",
-    b"executionDate",
-    b"description",
-    b"remittanceInformation",
-    b"remittanceInformationType",
-    b"counterpartName",
-    b"counterpartReference",
-    b"bankTransactionCode",
-    b"proprietaryBankTransactionCode",
-    b"endToEndId",
-    b"purposeCode",
-    b"mandateId",
-    b"creditorId",
-    b"additionalInformation",
-    b"internalReference",
-    b"digest",
-    b"fee",
-    b"cardReference",
-    b"cardReferenceType",
-    b"createdAt",
-    b"updatedAt",
-];
-
-/// Where `key` is in [`ATTRIBUTE_KEYS`]. By length and first letter first: a match on
-/// the text alone compares the key with every name in turn.
-fn attribute_index(key: &[u8]) -> Option<usize> {
-    let index = match (key.len(), key.first()) {
-        (6, Some(b'a')) if key == b"amount" => 0,
-        (8, Some(b'c')) if key == b"currency" => 1,
-        (9, Some(b'v')) if key == b"valueDate" => 2,
-        (13, Some(b'e')) if key == b"executionDate" => 3,
-        (11, Some(b'd')) if key == b"description" => 4,
-        (21, Some(b'r')) if key == b"remittanceInformation" => 5,
-        (25, Some(b'r')) if key == b"remittanceInformationType" => 6,
-        (15, Some(b'c')) if key == b"counterpartName" => 7,
-        (20, Some(b'c')) if key == b"counterpartReference" => 8,
-        (19, Some(b'b')) if key == b"bankTransactionCode" => 9,
-        (30, Some(b'p')) if key == b"proprietaryBankTransactionCode" => 10,
-        (10, Some(b'e')) if key == b"endToEndId" => 11,
-        (11, Some(b'p')) if key == b"purposeCode" => 12,
-        (9, Some(b'm')) if key == b"mandateId" => 13,
-        (10, Some(b'c')) if key == b"creditorId" => 14,
-        (21, Some(b'a')) if key == b"additionalInformation" => 15,
-        (17, Some(b'i')) if key == b"internalReference" => 16,
-        (6, Some(b'd')) if key == b"digest" => 17,
-        (3, Some(b'f')) if key == b"fee" => 18,
-        (13, Some(b'c')) if key == b"cardReference" => 19,
-        (17, Some(b'c')) if key == b"cardReferenceType" => 20,
-        (9, Some(b'c')) if key == b"createdAt" => 21,
-        (9, Some(b'u')) if key == b"updatedAt" => 22,
-        _ => return None,
-    };
-    Some(index)
+attributes! {
+    0 => amount: b"amount", decimal;
+    1 => currency: b"currency", string;
+    2 => value_date: b"valueDate", instant;
+    3 => execution_date: b"executionDate", instant;
+    4 => description: b"description", string;
+    5 => remittance_information: b"remittanceInformation", string;
+    6 => remittance_information_type: b"remittanceInformationType", string;
+    7 => counterpart_name: b"counterpartName", string;
+    8 => counterpart_reference: b"counterpartReference", string;
+    9 => bank_transaction_code: b"bankTransactionCode", string;
+    10 => proprietary_bank_transaction_code: b"proprietaryBankTransactionCode", string;
+    11 => end_to_end_id: b"endToEndId", string;
+    12 => purpose_code: b"purposeCode", string;
+    13 => mandate_id: b"mandateId", string;
+    14 => creditor_id: b"creditorId", string;
+    15 => additional_information: b"additionalInformation", string;
+    16 => internal_reference: b"internalReference", string;
+    17 => digest: b"digest", string;
+    18 => fee: b"fee", decimal;
+    19 => card_reference: b"cardReference", string;
+    20 => card_reference_type: b"cardReferenceType", string;
+    21 => created_at: b"createdAt", instant;
+    22 => updated_at: b"updatedAt", instant;
 }
 
 /// Which attribute key came after which, last time: a bundle's transactions spell
@@ -614,16 +578,16 @@ fn attribute_index(key: &[u8]) -> Option<usize> {
 struct KeyOrder {
     /// By the index of a key in [`ATTRIBUTE_KEYS`] (or [`Self::START`]), the index of
     /// the key after it.
-    after: [u8; 24],
+    after: [u8; ATTRIBUTE_KEYS.len() + 1],
 }
 
 impl KeyOrder {
-    const START: usize = 23;
+    const START: usize = ATTRIBUTE_KEYS.len();
 
     fn new() -> Self {
         // Until learnt, the fields' order.
         KeyOrder {
-            after: std::array::from_fn(|index| ((index + 1) % 24) as u8),
+            after: std::array::from_fn(|index| ((index + 1) % (Self::START + 1)) as u8),
         }
     }
 
