@@ -560,15 +560,23 @@ mod tests {
         all
     }
 
+    /// `count` keys from a linear congruential generator started at `seed`: each is the
+    /// state's bits from `shift` up.
+    fn random_keys(seed: u64, count: usize, shift: u32) -> Vec<u64> {
+        let mut state = seed;
+        (0..count)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                state >> shift
+            })
+            .collect()
+    }
+
     #[test]
     fn records_come_back_in_key_order_with_their_payloads_from_memory_and_runs() {
-        let mut rng = 0x1234_5678_u64;
-        let keys: Vec<u64> = (0..20_000)
-            .map(|_| {
-                rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-                rng >> 40
-            })
-            .collect();
+        let keys = random_keys(0x1234_5678, 20_000, 40);
         let mut expected = keys.clone();
         expected.sort_unstable();
         // In memory only, a few runs, many runs merged in one pass, and in several.
@@ -613,13 +621,7 @@ mod tests {
 
     #[test]
     fn adopted_chunks_and_copied_records_come_back_in_order_and_the_chunks_are_handed_back() {
-        let mut rng = 0x9e37_79b9_u64;
-        let keys: Vec<u64> = (0..30_000)
-            .map(|_| {
-                rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-                rng >> 32
-            })
-            .collect();
+        let keys = random_keys(0x9e37_79b9, 30_000, 32);
         let mut expected: Vec<(u64, Vec<u8>)> = keys
             .iter()
             .map(|&k| (k, k.to_be_bytes()[..(k % 9) as usize].to_vec()))
