@@ -17,6 +17,9 @@ use std::sync::{Arc, Mutex, mpsc};
 
 /// Transactions handed from one stage of pass one to the next at a time.
 const BATCH: usize = 512;
+/// Room for a batch's rendered entries (~800 bytes each), so that filling it does not
+/// grow it step by step.
+const BATCH_XML: usize = BATCH * 1024;
 
 /// Threads that map and render, each a whole batch at a time. Mapping is the dearest
 /// stage: with two, no stage waits for another on two cores, and on more the parsing
@@ -70,12 +73,11 @@ struct Rendered {
 }
 
 impl Rendered {
-    /// Room for a batch of typical entries (~800 bytes each), so that filling it does
-    /// not grow it step by step.
+    /// Room for a batch of typical entries.
     fn for_a_batch() -> Self {
         Rendered {
             seq: 0,
-            xml: Vec::with_capacity(BATCH * 1024),
+            xml: Vec::with_capacity(BATCH_XML),
             ids: String::with_capacity(BATCH * 36),
             entries: Vec::with_capacity(BATCH),
             places: 0,
@@ -554,7 +556,7 @@ impl Sorts {
         batch.xml = self
             .entries
             .spent_chunk()
-            .unwrap_or_else(|| Vec::with_capacity(BATCH * 1024));
+            .unwrap_or_else(|| Vec::with_capacity(BATCH_XML));
         let mut start = 0;
         for entry in batch.entries.drain(..) {
             self.entries
