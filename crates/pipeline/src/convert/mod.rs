@@ -4,13 +4,14 @@
 //! sort) reads each transaction once, renders its `<Ntry>` and hands it with its place
 //! in booking order ([`order`]) to an external merge sort ([`sort`]): a bounded buffer,
 //! sorted runs in an anonymous file, every byte written and read back sequentially — so
-//! time and memory do not depend on the order of the bundle. Beside it, a second external sort of small records by
-//! transaction id finds a transaction given twice (delivered once) or an id given twice
-//! with different content (an error). Only running totals per statement stay in memory.
-//! Pass two writes each statement's header (whose balances and summary need the totals)
-//! and the merged entries behind it. A bundle with any bad transaction writes nothing;
-//! the other bundles go on. Several bundles are converted side by side (one per core),
-//! with the same files, messages and exit code as one after the other ([`Turns`]).
+//! time and memory do not depend on the order of the bundle. Beside it, a second
+//! external sort of small records by transaction id finds a transaction given twice
+//! (delivered once) or an id given twice with different content (an error). Only
+//! running totals per statement stay in memory. Pass two writes each statement's header
+//! (whose balances and summary need the totals) and the merged entries behind it. A
+//! bundle with any bad transaction writes nothing; the other bundles go on. Several
+//! bundles are converted side by side (one per core), with the same files, messages and
+//! exit code as one after the other ([`Turns`]).
 //!
 //! A statement's file name and id carry a digest of its content: the ids and contents
 //! of its transactions (added up, so the bundle's order does not matter), the account
