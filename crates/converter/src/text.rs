@@ -105,9 +105,8 @@ fn push_cleaned_line(out: &mut String, text: &str) -> bool {
 
 /// Whether `text` is already its own [`one_line`]: ASCII from 0x20 to 0x7F (DEL
 /// included: XML allows it and it is no whitespace) whose only whitespace is single
-/// spaces between words. Most of Ponto's texts
-/// are, and then cleaning them is a copy. Looks at eight bytes at a time: this runs for
-/// every text field of every transaction.
+/// spaces between words. Most of Ponto's texts are, and then cleaning them is a copy.
+/// Looks at eight bytes at a time: this runs for every text field of every transaction.
 fn is_clean_ascii_line(text: &str) -> bool {
     let bytes = text.as_bytes();
     let mut previous_space = true;
